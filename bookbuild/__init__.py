@@ -1,0 +1,1 @@
+"""The pipeline that publishes the book: load, check, template, convert, publish."""

@@ -1,0 +1,142 @@
+"""The command line: ``python build.py build|check``.
+
+Exit codes: 0 clean, 1 problems in the book, 2 usage or configuration error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .diagnostics import CODES, BuildFailed, Diagnostic, ERROR, WARNING, has_errors
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+CONFIG_CODES = ("B001", "B002", "B004")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="build.py", description="Build and check the book's editions.")
+    top.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                     help="the book's folder (default: this repository)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = sub.add_parser("build", help="check, then build editions into dist/")
+    build.add_argument("--format", action="append", choices=("html", "epub", "pdf"),
+                       help="build only this format (repeatable; default: all)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check = sub.add_parser("check", help="run every check without writing editions")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--explain", metavar="CODE", help="explain a diagnostic code and exit")
+    sub.add_parser("codes", help="list every diagnostic code")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "codes":
+        for code, text in CODES.items():
+            print(f"{code}  {text}")
+        return EXIT_OK
+    if args.command == "check" and args.explain:
+        code = args.explain.upper()
+        if code not in CODES:
+            print(f"build.py: unknown code {args.explain}; see 'build.py codes'", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"{code}: {CODES[code]}")
+        return EXIT_OK
+    root = args.root.resolve()
+    try:
+        if args.command == "check":
+            return report(run_check(root), args.strict)
+        return run_build(root, args.format or ["html", "epub", "pdf"], args.strict)
+    except BuildFailed as failed:
+        code = report(failed.diagnostics, strict=False)
+        config_broken = any(d.code in CONFIG_CODES for d in failed.diagnostics)
+        return EXIT_USAGE if config_broken else max(code, EXIT_PROBLEMS)
+    except KeyboardInterrupt:
+        print("build.py: interrupted; dist/ is unchanged", file=sys.stderr)
+        return 130
+
+
+def run_check(root: Path) -> list[Diagnostic]:
+    from .edition import make_edition
+    from .load import load
+
+    book, problems = load(root)
+    if not has_errors(problems):
+        _, found = make_edition(book, book.config.language, "")
+        problems += found
+    return problems
+
+
+def run_build(root: Path, formats: list[str], strict: bool) -> int:
+    from .edition import make_edition
+    from .load import load
+    from .outputs_check import check_outputs
+    from .publish import output_for, publish, staging
+    from .stamp import make_stamp, source_date_epoch
+
+    started = time.monotonic()
+    book, problems = load(root)
+    edition = None
+    if not has_errors(problems):
+        edition, found = make_edition(book, book.config.language, "")
+        problems += found
+    status = report(problems, strict)
+    if status or edition is None:
+        print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
+        return max(status, EXIT_PROBLEMS)
+    epoch = source_date_epoch(root)
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    lang = edition.lang
+    stamp = make_stamp(epoch, lang)
+    edition, _ = make_edition(book, lang, stamp.text)
+    slug = book.config.slug
+    built = []
+    with staging(root) as stage:
+        (stage / lang).mkdir(parents=True)
+        for fmt in formats:
+            output = output_for(lang, fmt, slug)
+            _progress(f"{lang}: writing {fmt}", started)
+            _write(fmt, edition, stamp, output.target(stage), stage)
+            built.append(output)
+        problems = check_outputs(stage, built)
+        if report(problems, strict):
+            print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
+            return EXIT_PROBLEMS
+        manifest = publish(root, stage, built, slug)
+    for entry in manifest["editions"]:
+        print(f"  dist/{entry['path']}  ({entry['bytes']:,} bytes)")
+    _progress("done", started)
+    return EXIT_OK
+
+
+def _write(fmt, edition, stamp, target: Path, stage: Path) -> None:
+    if fmt == "html":
+        from .writers import write_html_site
+        write_html_site(edition, stamp, target)
+    elif fmt == "epub":
+        from .writers import write_epub
+        write_epub(edition, stamp, target, stage)
+    else:
+        from .pdf import write_pdf
+        write_pdf(edition, stamp, target)
+
+
+def _progress(message: str, started: float) -> None:
+    print(f"[{time.monotonic() - started:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def report(problems: list[Diagnostic], strict: bool) -> int:
+    """Print every diagnostic, sorted by file and line; return the exit code."""
+    if strict:
+        problems = [Diagnostic(d.path, d.line, d.code, d.message, ERROR, d.hint)
+                    if d.severity == WARNING else d for d in problems]
+    for diagnostic in sorted(set(problems)):
+        print(diagnostic.format(), file=sys.stderr)
+    errors = sum(d.severity == ERROR for d in problems)
+    warnings = len(problems) - errors
+    if problems:
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_PROBLEMS if errors else EXIT_OK

@@ -1,0 +1,82 @@
+"""Diagnostics: one type, one registry of codes, one printed form.
+
+Every problem the pipeline finds in its inputs becomes a ``Diagnostic`` that
+prints as ``path:line: CODE severity: message``.  Stages collect them and hand
+them back; the command line sorts, prints and turns them into an exit code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+# Each code: (area, one-line explanation).  Area prefixes: B book config,
+# C chapters, T tables, J templates, X cross-references, O outputs, S safety.
+CODES: dict[str, str] = {
+    "B001": "book.yaml is missing or is not valid YAML.",
+    "B002": "book.yaml has an unknown key, a missing key or a value of the wrong type.",
+    "B003": "A chapter listed in book.yaml has no file under chapters/<lang>/.",
+    "B004": "A chapter is listed twice in book.yaml.",
+    "C001": "A chapter file is not valid UTF-8 text.",
+    "C002": "A chapter does not start with a level-1 heading carrying a {#sec:...} id.",
+    "T001": "A table file is not valid YAML, or not a mapping.",
+    "T002": "A table file's structure is wrong: unknown or missing key, bad column declaration.",
+    "T003": "A cell does not match its column's declared type, allowed values or format.",
+    "T004": "A row has a column that the table does not declare.",
+    "T005": "A row lacks a cell that its column declares as required.",
+    "T006": "Two rows share the same value in the table's key column.",
+    "T007": "A table is not used by any chapter.",
+    "T008": "A chapter asks for a table that does not exist.",
+    "J001": "A chapter's template syntax is broken (for example an unclosed {% block %} or {{ }}).",
+    "J002": "A template failed while rendering (undefined name, bad table() arguments).",
+    "J003": "A template tried something the sandbox forbids (internals, includes outside the project).",
+    "X001": "A cross-reference points at an id that no section, table or figure has.",
+    "X002": "Two sections, tables or figures share the same id.",
+    "X003": "A cross-reference uses a prefix other than sec:, tbl: or fig:.",
+    "O001": "A link inside a built edition points at an anchor that does not exist.",
+    "O003": "A converter (Pandoc or WeasyPrint) failed.",
+    "S001": "A YAML file uses Python tags or too many aliases.",
+    "S002": "A chapter refers to a file outside the project, or to the network.",
+    "S003": "A chapter holds raw HTML that could run code (<script>, on* attributes, javascript: URLs).",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    code: str
+    message: str
+    severity: str = ERROR
+    hint: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unregistered diagnostic code {self.code}")
+
+    def format(self) -> str:
+        text = f"{self.path}:{self.line}: {self.code} {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+def error(code: str, path: str, line: int, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(path, line, code, message, ERROR, hint)
+
+
+def warning(code: str, path: str, line: int, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(path, line, code, message, WARNING, hint)
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity == ERROR for d in diagnostics)
+
+
+class BuildFailed(Exception):
+    """Raised by a stage that cannot go on; carries every problem found so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(f"{len(diagnostics)} problem(s)")
+        self.diagnostics = diagnostics

@@ -1,0 +1,83 @@
+"""The data that passes between stages.  Every type is immutable."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import BookConfig
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    key: bool = False
+    enum: tuple = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+    checked: str
+    dated: str = ""
+    reliability: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    path: str  # relative to the project root
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[dict, ...]
+    sources: tuple[Source, ...]
+    notes: tuple[str, ...]
+    row_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    lang: str
+    path: str  # relative to the project root
+    source: str  # the template text, as written
+    config_line: int = 1
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    config: BookConfig
+    chapters: tuple[Chapter, ...]
+    tables: dict[str, Table] = field(default_factory=dict)
+    strings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    """A chapter after templating: plain Pandoc Markdown."""
+    chapter: Chapter
+    markdown: str
+    tables_used: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    id: str
+    kind: str  # "sec", "tbl" or "fig"
+    number: str
+    level: int  # heading level for sections, 0 otherwise
+    path: str
+    chapter: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language of the book, parsed, numbered and resolved: ready to write."""
+    book: Book
+    lang: str
+    ast: dict  # Pandoc JSON AST of the whole book
+    anchors: dict[str, Anchor]

@@ -1,0 +1,106 @@
+"""After rendering: prove that every internal link of every output resolves.
+
+Authors' typos are caught before writing; this catches pipeline bugs — an
+anchor renamed by a writer, a chapter split into the wrong file.
+"""
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .diagnostics import Diagnostic, error
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+            elif name == "href" and value is not None and tag == "a":
+                self.hrefs.append(value)
+
+
+def _parse(text: str) -> _Links:
+    parser = _Links()
+    parser.feed(text)
+    return parser
+
+
+def check_pages(pages: dict[str, str], label: str) -> list[Diagnostic]:
+    """``pages`` maps a path (posix, relative) to its HTML or XHTML text."""
+    parsed = {path: _parse(text) for path, text in pages.items()}
+    problems = []
+    for path, page in sorted(parsed.items()):
+        for href in page.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith("../") or href.startswith("//"):
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path))) \
+                if parts.path else path
+            if target not in parsed:
+                if not parts.path.endswith((".css", ".svg", ".png", ".jpg")):
+                    problems.append(error("O001", f"{label}/{path}", 1, f"link to missing page '{href}'"))
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and fragment not in parsed[target].ids:
+                problems.append(error("O001", f"{label}/{path}", 1, f"link to missing anchor '{href}'"))
+    return problems
+
+
+def check_html_site(site: Path, label: str) -> list[Diagnostic]:
+    pages = {p.relative_to(site).as_posix(): p.read_text("utf-8") for p in site.rglob("*.html")}
+    return check_pages(pages, label)
+
+
+def check_epub(epub: Path, label: str) -> list[Diagnostic]:
+    with zipfile.ZipFile(epub) as archive:
+        pages = {name: archive.read(name).decode("utf-8") for name in archive.namelist()
+                 if name.endswith((".xhtml", ".html"))}
+    return check_pages(pages, label)
+
+
+def check_pdf(pdf: Path, label: str) -> list[Diagnostic]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    names = set(reader.named_destinations)
+    problems = []
+    for number, page in enumerate(reader.pages, 1):
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            dest = annot.get("/Dest")
+            if action is not None:
+                action = action.get_object()
+                if action.get("/S") == "/URI":
+                    continue
+                dest = action.get("/D")
+            if dest is None:
+                problems.append(error("O001", label, number, "a link on this page has no destination"))
+            elif isinstance(dest, str) and dest not in names:
+                problems.append(error("O001", label, number, f"link to missing destination '{dest}'"))
+    return problems
+
+
+def check_outputs(stage: Path, built) -> list[Diagnostic]:
+    problems = []
+    for output in built:
+        target = output.target(stage)
+        label = f"dist/{output.path}" if output.format != "html" else f"dist/{output.lang}/html"
+        if output.format == "html":
+            problems += check_html_site(target, label)
+        elif output.format == "epub":
+            problems += check_epub(target, label)
+        else:
+            problems += check_pdf(target, label)
+    return problems

@@ -1,0 +1,43 @@
+"""Pandoc, through pypandoc: read Markdown into the JSON AST, write formats from it.
+
+Reading always runs with ``--sandbox``: a chapter cannot make Pandoc include
+files or fetch URLs.  Writers take the checked AST.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pypandoc
+
+from .diagnostics import BuildFailed, error
+
+READER = "markdown-raw_tex-raw_attribute"
+
+
+def pandoc_path() -> str:
+    return pypandoc.get_pandoc_path()
+
+
+def version() -> str:
+    return pypandoc.get_pandoc_version()
+
+
+def read_markdown(text: str, rel: str) -> dict:
+    """Markdown to Pandoc's JSON AST, sandboxed."""
+    return json.loads(run(["-f", READER, "-t", "json", "--sandbox"], text, rel))
+
+
+def write(ast: dict, to: str, args: list[str], rel: str, sandbox: bool = True) -> str:
+    """Write ``ast`` in format ``to``; ``args`` may name an output file."""
+    extra = ["--sandbox"] if sandbox else []
+    return run(["-f", "json", "-t", to, *extra, *args], json.dumps(ast), rel)
+
+
+def run(args: list[str], stdin: str, rel: str) -> str:
+    proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"),
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BuildFailed([error("O003", rel, 1, "pandoc failed: " + " ".join(message[:3]))])
+    return proc.stdout.decode("utf-8")

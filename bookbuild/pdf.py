@@ -1,0 +1,100 @@
+"""Stage: write the PDF.  Pandoc writes print HTML; WeasyPrint, in-process, lays it out.
+
+Print-only transforms: footnotes become CSS footnotes at the foot of the
+page, every external link gets its URL in a footnote so a print reader can
+type it, and cross-references say "on page N".
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from .ast import replace_inlines, span, stringify, visit
+from .diagnostics import BuildFailed, error
+from .fonts import font_dir, font_face_css
+from .model import Edition
+from .pandoc import write
+from .writers import TEMPLATES, Stamp, metadata_args
+
+
+def print_ast(edition: Edition) -> dict:
+    ast = copy.deepcopy(edition.ast)
+    on_page = edition.book.strings["on_page"]
+
+    def transform(el):
+        kind = el["t"]
+        if kind == "Note":
+            inlines = []
+            for block in el["c"]:
+                if inlines:
+                    inlines.append({"t": "Space"})
+                inlines.extend(block["c"] if block["t"] in ("Para", "Plain") else [])
+            return [span(["footnote"], replace_inlines(inlines, inline_url))]
+        if kind == "Link":
+            attr, inlines, (url, _) = el["c"]
+            if "xref" in attr[1]:
+                attr[2].append(["data-on-page", on_page])
+                return None
+            if url.startswith(("http://", "https://")) and stringify(inlines).strip() != url:
+                el["c"][1] = replace_inlines(inlines, transform)
+                return [el, span(["url-note"], [{"t": "Str", "c": url}])]
+        return None
+
+    def inline_url(el):
+        """Inside a footnote a URL follows its link text, in parentheses."""
+        if el["t"] == "Link" and el["c"][2][0].startswith(("http://", "https://")):
+            url = el["c"][2][0]
+            if stringify(el["c"][1]).strip() != url:
+                return [el, {"t": "Str", "c": " ("}, span(["url"], [{"t": "Str", "c": url}]),
+                        {"t": "Str", "c": ")"}]
+        return None
+
+    ast["blocks"] = replace_inlines(ast["blocks"], transform)
+    return ast
+
+
+def print_html(edition: Edition, stamp: Stamp) -> str:
+    book = edition.book
+    strings = book.strings
+    args = metadata_args(edition, stamp) + [
+        "--template", str(book.root / TEMPLATES / "print.html"), "--toc", "--toc-depth=2",
+        "--section-divs", "--wrap=none",
+        "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
+        "-V", f"issues={book.config.issues}", "-V", f"last-updated={strings['last_updated']}",
+        "-V", f"date-text={stamp.text}"]
+    return write(print_ast(edition), "html5", args, "pdf")
+
+
+def write_pdf(edition: Edition, stamp: Stamp, out_file: Path) -> Path:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    root = edition.book.root
+    allowed = [root.resolve(), font_dir().resolve()]
+    refused: list[str] = []
+
+    class ProjectFetcher(URLFetcher):
+        """Serves files inside the project and the font package; nothing else."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file://"):
+                path = Path(url[len("file://"):].split("?")[0].split("#")[0]).resolve()
+                if any(path == base or base in path.parents for base in allowed):
+                    return super().fetch(url, headers)
+            refused.append(url)
+            raise ValueError(f"refused: {url}")
+
+    css = font_face_css(font_dir().as_uri() + "/") + \
+        (root / TEMPLATES / "css" / "print.css").read_text("utf-8")
+    fonts = FontConfiguration()
+    html = weasyprint.HTML(string=print_html(edition, stamp), base_url=str(root) + "/",
+                           url_fetcher=ProjectFetcher())
+    stylesheet = weasyprint.CSS(string=css, url_fetcher=ProjectFetcher(), font_config=fonts)
+    document = html.render(stylesheets=[stylesheet], font_config=fonts)
+    if refused:
+        raise BuildFailed([error("S002", "pdf", 1, f"refused to fetch {url}",
+                                 "the PDF may use only files inside the project") for url in refused])
+    document.write_pdf(out_file, pdf_identifier=edition.book.config.identifier.encode(),
+                       custom_metadata=True, pdf_tags=True)
+    return out_file

@@ -1,0 +1,117 @@
+"""Stage: move built editions into ``dist/`` atomically and write the manifest.
+
+Editions are built into a staging folder beside ``dist/``.  Only when every
+requested output exists is the staging folder swapped in; a failed or
+interrupted build leaves ``dist/`` as it was.  A lock keeps two builds from
+swapping at once.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+DIST = "dist"
+MANIFEST = "manifest.json"
+FORMATS = ("html", "epub", "pdf")
+
+
+@dataclass(frozen=True)
+class Output:
+    lang: str
+    format: str
+    path: str  # relative to dist/
+
+    def target(self, base: Path) -> Path:
+        """The file or folder the format owns (the whole site for HTML)."""
+        return base / self.lang / "html" if self.format == "html" else base / self.path
+
+
+def output_for(lang: str, fmt: str, slug: str) -> Output:
+    path = f"{lang}/html/index.html" if fmt == "html" else f"{lang}/{slug}.{fmt}"
+    return Output(lang, fmt, path)
+
+
+@contextmanager
+def staging(root: Path):
+    """A fresh folder beside dist/, removed afterwards whatever happens."""
+    folder = Path(tempfile.mkdtemp(prefix=".dist-staging-", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def dist_lock(root: Path):
+    with open(root / ".dist.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish(root: Path, stage: Path, built: list[Output], slug: str) -> dict:
+    """Swap ``stage`` into ``dist/``, keeping earlier outputs that were not rebuilt."""
+    dist = root / DIST
+    with dist_lock(root):
+        new = Path(tempfile.mkdtemp(prefix=".dist-new-", dir=root))
+        try:
+            if dist.is_dir():
+                shutil.copytree(dist, new, dirs_exist_ok=True, copy_function=os.link)
+            for output in built:
+                target = output.target(new)
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(output.target(stage), target)
+            manifest = write_manifest(new, slug)
+            old = Path(tempfile.mkdtemp(prefix=".dist-old-", dir=root))
+            if dist.is_dir():
+                os.replace(dist, old / DIST)
+            os.replace(new, dist)
+            shutil.rmtree(old, ignore_errors=True)
+            return manifest
+        finally:
+            shutil.rmtree(new, ignore_errors=True)
+
+
+def write_manifest(base: Path, slug: str) -> dict:
+    editions = []
+    for lang_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+        for fmt in FORMATS:
+            output = output_for(lang_dir.name, fmt, slug)
+            target = output.target(base)
+            if not target.exists():
+                continue
+            editions.append({"language": output.lang, "format": fmt, "path": output.path,
+                             "bytes": _size(target), "sha256": _digest(target)})
+    manifest = {"editions": editions}
+    (base / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    return manifest
+
+
+def _size(target: Path) -> int:
+    if target.is_dir():
+        return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    return target.stat().st_size
+
+
+def _digest(target: Path) -> str:
+    """sha256 of a file, or of a folder's files (names and contents, sorted)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    for path in files:
+        if target.is_dir():
+            digest.update(path.relative_to(target).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

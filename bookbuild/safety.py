@@ -1,0 +1,50 @@
+"""Checks that treat chapter text as untrusted: no scripts, no outside files.
+
+Runs on the parsed AST, so it sees exactly what the writers would see.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from .ast import visit
+from .diagnostics import Diagnostic, error
+from .xrefs import Part, find_line
+
+_SCRIPT = re.compile(r"<\s*script|<\s*iframe|<\s*object|<\s*embed|\bon[a-z]+\s*=|javascript:", re.I)
+
+
+def check_part(part: Part) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+
+    def on_element(el):
+        kind = el["t"]
+        if kind in ("RawBlock", "RawInline"):
+            fmt, text = el["c"]
+            match = _SCRIPT.search(text)
+            if match:
+                problems.append(error("S003", part.path, find_line(part.source, match.group(0)),
+                                      f"raw HTML that could run code: {match.group(0)!r}",
+                                      "chapters may not carry scripts, event handlers or javascript: links"))
+            for url in re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", text, re.I):
+                problems.extend(_check_url(url, part, kind="link"))
+        elif kind in ("Link", "Image"):
+            url = el["c"][2][0]
+            problems.extend(_check_url(url, part, kind="image" if kind == "Image" else "link"))
+
+    visit(part.blocks, on_element)
+    return problems
+
+
+def _check_url(url: str, part: Part, kind: str) -> list[Diagnostic]:
+    scheme = urlsplit(url).scheme.lower()
+    line = find_line(part.source, url) if url else 1
+    if scheme == "javascript":
+        return [error("S003", part.path, line, f"javascript: URL refused: {url[:60]}")]
+    if scheme == "file" or (kind == "image" and (url.startswith("/") or ".." in url.split("/"))):
+        return [error("S002", part.path, line, f"{kind} refers to a file outside the project: {url}",
+                      "keep images inside the project and refer to them by a relative path")]
+    if kind == "image" and scheme in ("http", "https", "ftp", "data") and scheme != "data":
+        return [error("S002", part.path, line, f"image would be fetched from the network: {url}",
+                      "download the image into the project and refer to it by a relative path")]
+    return []

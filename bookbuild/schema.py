@@ -1,0 +1,116 @@
+"""Validate YAML data against a JSON Schema and word the failures for authors.
+
+jsonschema does the checking; this module only turns each
+``ValidationError`` into a ``Diagnostic`` on the right line, with a message an
+author can act on.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .diagnostics import Diagnostic, error
+from .yamlfile import YamlDocument
+
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("uri-http", raises=ValueError)
+def _is_http_url(value: object) -> bool:
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValueError("not an http(s) URL")
+    return True
+
+
+@FORMATS.checks("iso-date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return True
+    if isinstance(value, str):
+        datetime.date.fromisoformat(value)
+        return True
+    raise ValueError("not a date")
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def where(path) -> str:
+    parts = [str(p) if isinstance(p, str) else f"[{p}]" for p in path]
+    return ".".join(parts).replace(".[", "[") or "the file"
+
+
+def validate(schema: dict, doc: YamlDocument, rel: str,
+             word: Callable[[Any, tuple], tuple[str, str, str] | None] | None = None,
+             code: str = "B002") -> list[Diagnostic]:
+    """Every violation of ``schema`` in ``doc``, one diagnostic each.
+
+    ``word(err, path)`` may return ``(code, message, hint)`` to word an error
+    itself (tables do, to name columns); otherwise a generic wording is used.
+    """
+    validator = Draft202012Validator(schema, format_checker=FORMATS)
+    found: list[Diagnostic] = []
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        path = tuple(err.absolute_path)
+        worded = word(err, path) if word else None
+        if worded is None:
+            worded = _generic(err, path, code)
+        if worded is None:
+            continue
+        found_code, message, hint = worded
+        target = path
+        if err.validator == "additionalProperties":
+            for extra in sorted(set(err.instance) - set(err.schema.get("properties", {}))):
+                found.append(error(found_code, rel, doc.line(path + (extra,)),
+                                   message.format(key=extra), hint))
+            continue
+        found.append(error(found_code, rel, doc.line(target), message, hint))
+    return found
+
+
+def _generic(err, path, code) -> tuple[str, str, str]:
+    at = where(path)
+    kind = err.validator
+    if kind == "additionalProperties":
+        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        prefix = f"{at}: " if path else ""
+        return code, prefix + "unknown key '{key}'", f"allowed keys: {allowed}"
+    if kind == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return code, f"{at}: missing required key '{missing}'", ""
+    if kind == "type":
+        expected = err.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return code, f"{at} must be {_article(expected)}, got {describe(err.instance)}", ""
+    if kind == "enum":
+        allowed = ", ".join(map(str, err.validator_value))
+        return code, f"{at} must be one of {allowed}, got {describe(err.instance)}", ""
+    if kind == "format":
+        return code, f"{at} is not a valid {err.validator_value}: {describe(err.instance)}", ""
+    if kind == "pattern":
+        return code, f"{at} does not have the expected form: {describe(err.instance)}", ""
+    if kind in ("minItems", "minLength"):
+        return code, f"{at} must not be empty", ""
+    if kind == "uniqueItems":
+        return code, f"{at} lists the same item twice", ""
+    return code, f"{at}: {err.message}", ""
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"

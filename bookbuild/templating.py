@@ -1,0 +1,136 @@
+"""Stage: template chapters into plain Pandoc Markdown with sandboxed Jinja2.
+
+Chapters are untrusted text.  They run in Jinja's ``SandboxedEnvironment``;
+``{% include %}`` and friends can only reach files inside ``templates/``.
+Comments are ``{## ... ##}`` so that Pandoc's ``{#id}`` passes through.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import traceback
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from .diagnostics import Diagnostic, error
+from .locale_text import Formatter
+from .model import Book, Chapter, RenderedChapter
+from .tables import make_view
+
+TEMPLATES_DIR = "templates"
+
+
+class _ProjectLoader(jinja2.FileSystemLoader):
+    """Loads from ``templates/`` only, and refuses symlinks that leave it."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        base = os.path.realpath(self.searchpath[0])
+        if os.path.commonpath([base, os.path.realpath(filename)]) != base:
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+def make_environment(root: Path) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=_ProjectLoader(str(root / TEMPLATES_DIR)),
+        comment_start_string="{##", comment_end_string="##}",
+        undefined=jinja2.StrictUndefined,
+        autoescape=False, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["isodate"] = lambda value: datetime.date.fromisoformat(str(value))
+    return env
+
+
+def render_chapters(book: Book, lang: str, env: SandboxedEnvironment | None = None
+                    ) -> tuple[list[RenderedChapter], list[Diagnostic]]:
+    env = env or make_environment(book.root)
+    fmt = Formatter(lang, book.strings)
+    rendered, problems = [], []
+    for chapter in book.chapters:
+        if chapter.lang != lang:
+            continue
+        result, found = render_chapter(env, book, chapter, fmt)
+        problems += found
+        if result is not None:
+            rendered.append(result)
+    return rendered, problems
+
+
+def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter
+                   ) -> tuple[RenderedChapter | None, list[Diagnostic]]:
+    used: list[str] = []
+    problems: list[Diagnostic] = []
+    table_template = env.get_template("table.md.j2")
+
+    def table(name, where=None, sort_by=None, columns=None, id=None, caption=None):
+        line = _line_of(chapter.source, f'table("{name}"', f"table('{name}'")
+        found = book.tables.get(name)
+        if found is None:
+            known = ", ".join(sorted(book.tables)) or "none"
+            problems.append(error("T008", chapter.path, line, f"unknown table '{name}'",
+                                  f"tables in tables/: {known}"))
+            return ""
+        used.append(name)
+        try:
+            view = make_view(found, fmt, where=where, sort_by=sort_by, columns=columns,
+                             id=id, caption=caption)
+        except ValueError as exc:
+            problems.append(error("J002", chapter.path, line, str(exc)))
+            return ""
+        return table_template.render(view=view, s=book.strings, fmt=fmt).strip("\n")
+
+    try:
+        code = env.compile(chapter.source, name=chapter.path, filename=chapter.path)
+        template = env.template_class.from_code(env, code, env.make_globals({"table": table}))
+        markdown = template.render(book=book.config, s=book.strings)
+    except jinja2.TemplateSyntaxError as exc:
+        return None, [_syntax_error(exc, chapter)]
+    except SecurityError as exc:
+        return None, problems + [error("J003", chapter.path, _tb_line(exc, chapter.path),
+                                       f"refused by the template sandbox: {exc}")]
+    except jinja2.TemplateNotFound as exc:
+        return None, problems + [error("J003", chapter.path, _tb_line(exc, chapter.path),
+                                       f"template '{exc.name}' is not in templates/",
+                                       "chapters may include only files inside templates/")]
+    except jinja2.UndefinedError as exc:
+        return None, problems + [error("J002", chapter.path, _tb_line(exc, chapter.path), exc.message)]
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        return None, problems + [error("J002", chapter.path, _tb_line(exc, chapter.path), str(exc))]
+    except RecursionError:
+        return None, problems + [error("J003", chapter.path, 1, "templates include each other in a loop")]
+    if problems:
+        return None, problems
+    return RenderedChapter(chapter, markdown, tuple(dict.fromkeys(used))), []
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, chapter: Chapter) -> Diagnostic:
+    path = chapter.path if exc.name in (None, chapter.path) else f"{TEMPLATES_DIR}/{exc.name}"
+    hint = ""
+    if "end of template" in exc.message or "unexpected end" in exc.message:
+        hint = "a {% block %}, {{ or {## opened here is never closed"
+    elif "expected token" in exc.message:
+        hint = "check the {{ ... }} or {% ... %} on this line; write {{ '{{' }} for a literal {{"
+    return error("J001", path, exc.lineno or 1, f"template syntax: {exc.message}", hint)
+
+
+def _tb_line(exc: BaseException, path: str) -> int:
+    line = getattr(exc, "lineno", None)
+    if line:
+        return line
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == path and frame.lineno:
+            return frame.lineno
+    return 1
+
+
+def _line_of(text: str, *needles: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if any(n in line.replace(" ", "") for n in needles):
+            return number
+    match = re.search(r"table\s*\(", text)
+    return text[: match.start()].count("\n") + 1 if match else 1

@@ -1,0 +1,93 @@
+"""Stage: write an edition's HTML site and EPUB with Pandoc.
+
+Both are written from the edition's checked AST.  The PDF has its own module
+(``pdf.py``) because it adds print-only transforms and WeasyPrint.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .ast import visit
+from .fonts import font_face_css, font_files
+from .model import Edition
+from .pandoc import write
+
+TEMPLATES = "templates"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When the edition was made: from SOURCE_DATE_EPOCH, so builds reproduce."""
+    iso: str  # 2026-11-25
+    text: str  # 25 November 2026, in the edition's language
+
+
+def metadata_args(edition: Edition, stamp: Stamp) -> list[str]:
+    config, strings = edition.book.config, edition.book.strings
+    args = ["-M", f"title={config.title}", "-M", f"lang={edition.lang}", "-M", f"date={stamp.iso}",
+            "-M", f"rights={config.license}", "-M", f"identifier={config.identifier}",
+            "-M", f"toc-title={strings['contents']}"]
+    if config.subtitle:
+        args += ["-M", f"subtitle={config.subtitle}"]
+    if config.description:
+        args += ["-M", f"description={config.description}"]
+    for author in config.authors:
+        args += ["-M", f"author={author}"]
+    return args
+
+
+def write_html_site(edition: Edition, stamp: Stamp, out_dir: Path) -> Path:
+    """A browsable site: index.html with the contents, then a page per chapter."""
+    root, config, strings = edition.book.root, edition.book.config, edition.book.strings
+    downloads = (f'<a href="../{config.slug}.pdf">PDF</a> · <a href="../{config.slug}.epub">EPUB</a>')
+    args = metadata_args(edition, stamp) + [
+        "--template", str(root / TEMPLATES / "site.html"), "--toc", "--toc-depth=2",
+        "--split-level=1", "--chunk-template=%i.html",
+        "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
+        "-V", f"issues={config.issues}", "-V", f"edition-links={downloads}",
+        "-V", f"pager-label={strings['contents']}",
+        "-o", str(out_dir)]
+    write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html")
+    (out_dir / "sitemap.json").unlink(missing_ok=True)
+    css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
+    (out_dir / "book.css").write_text(css, "utf-8")
+    (out_dir / "fonts").mkdir()
+    for font in font_files():
+        shutil.copyfile(font, out_dir / "fonts" / font.name)
+    return out_dir / "index.html"
+
+
+def _with_safe_chunk_ids(ast: dict) -> dict:
+    """Chapter pages are named after chapter ids, and 'sec:iec.html' would read
+    as a URL scheme; so level-1 ids lose their 'sec:' prefix in the site."""
+    ast = copy.deepcopy(ast)
+    renamed = {}
+    for block in ast["blocks"]:
+        if block["t"] == "Header" and block["c"][0] == 1 and block["c"][1][0].startswith("sec:"):
+            old = block["c"][1][0]
+            block["c"][1][0] = renamed[old] = old.removeprefix("sec:")
+
+    def retarget(el):
+        if el["t"] == "Link" and el["c"][2][0][1:] in renamed and el["c"][2][0].startswith("#"):
+            el["c"][2][0] = "#" + renamed[el["c"][2][0][1:]]
+
+    visit(ast, retarget)
+    return ast
+
+
+def write_epub(edition: Edition, stamp: Stamp, out_file: Path, work: Path) -> Path:
+    from .cover import write_cover
+
+    root = edition.book.root
+    cover = write_cover(edition, stamp, work / "cover.svg")
+    args = metadata_args(edition, stamp) + [
+        "--toc", "--toc-depth=2", "--split-level=1", "--epub-title-page=true",
+        "--css", str(root / TEMPLATES / "css" / "epub.css"),
+        "--epub-cover-image", str(cover), "-o", str(out_file)]
+    # The AST was read and checked in the sandbox; the EPUB writer refuses
+    # --css and the cover under --sandbox, so it runs without.
+    write(edition.ast, "epub3", args, "epub", sandbox=False)
+    return out_file

@@ -1,0 +1,177 @@
+"""Stage: number sections, tables and figures, then resolve cross-references.
+
+Two passes, as pandoc-tablenos does it: first every anchor in the whole book
+is collected and numbered; then every ``@sec:``/``@tbl:``/``@fig:`` citation is
+replaced by a link with numbered text in the edition's words.  Links point at
+``#id``; Pandoc's EPUB and chunked-HTML writers retarget them to the right
+file, and the PDF is one document.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .ast import link, replace_inlines, span, text_inlines, visit
+from .diagnostics import Diagnostic, error
+from .model import Anchor
+
+KINDS = ("sec", "tbl", "fig")
+NUMBERED_LEVELS = 3
+NBSP = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One chapter's blocks, with where they came from."""
+    chapter: str
+    path: str
+    source: str
+    blocks: list
+
+
+def number(parts: list[Part], strings: dict) -> tuple[dict[str, Anchor], list[Diagnostic]]:
+    """Pass 1: number headings, tables and figures in place; collect anchors."""
+    anchors: dict[str, Anchor] = {}
+    problems: list[Diagnostic] = []
+    counters = [0] * 6
+    serial = {"tbl": 0, "fig": 0}
+    all_ids: set[str] = set()
+
+    for part in parts:
+        def on_element(el, part=part):
+            kind = el["t"]
+            if kind == "Header":
+                level, attr, inlines = el["c"]
+                numbered = "unnumbered" not in attr[1] and level <= NUMBERED_LEVELS
+                label = ""
+                if numbered:
+                    counters[level - 1] += 1
+                    counters[level:] = [0] * (6 - level)
+                    label = ".".join(str(n) for n in counters[:level])
+                    inlines[:0] = [span(["header-section-number"], [{"t": "Str", "c": label}]),
+                                   {"t": "Space"}]
+                    attr[2].append(["data-number", label])
+                _register(attr, "sec", label, level, part, anchors, all_ids, problems)
+            elif kind == "Table" and el["c"][0][0].startswith("tbl:"):
+                serial["tbl"] += 1
+                label = str(serial["tbl"])
+                _caption_label(el["c"][1], strings["table"], label)
+                _register(el["c"][0], "tbl", label, 0, part, anchors, all_ids, problems)
+            elif kind == "Figure" and el["c"][0][0].startswith("fig:"):
+                serial["fig"] += 1
+                label = str(serial["fig"])
+                _caption_label(el["c"][1], strings["figure"], label)
+                _register(el["c"][0], "fig", label, 0, part, anchors, all_ids, problems)
+            elif kind in ("Div", "Span", "CodeBlock", "Table", "Figure") and el["c"][0][0]:
+                _register(el["c"][0], "", "", 0, part, anchors, all_ids, problems)
+
+        visit(part.blocks, on_element)
+    return anchors, problems
+
+
+def _register(attr, kind, label, level, part, anchors, all_ids, problems) -> None:
+    ident = attr[0]
+    if not ident:
+        return
+    prefix = ident.split(":", 1)[0] if ":" in ident else ""
+    if ident in all_ids:
+        if prefix in KINDS:
+            first = anchors.get(ident)
+            where = f" (first in {first.path})" if first else ""
+            problems.append(error("X002", part.path, find_line(part.source, ident),
+                                  f"duplicate id '{ident}'{where}",
+                                  "every section, table and figure id must be unique in the book"))
+        else:  # an automatic id that collides across chapters: make it unique
+            n = 1
+            while f"{ident}-{n}" in all_ids:
+                n += 1
+            attr[0] = ident = f"{ident}-{n}"
+            all_ids.add(ident)
+        return
+    all_ids.add(ident)
+    if prefix in KINDS and (prefix == kind or kind == ""):
+        anchors[ident] = Anchor(ident, prefix, label, level, part.path, part.chapter)
+
+
+def _caption_label(caption, word: str, label: str) -> None:
+    blocks = caption[1]
+    prefix = [span(["caption-label"], [{"t": "Str", "c": f"{word}{NBSP}{label}:"}]), {"t": "Space"}]
+    if blocks and blocks[0]["t"] in ("Plain", "Para"):
+        blocks[0]["c"][:0] = prefix
+    else:
+        blocks.insert(0, {"t": "Plain", "c": prefix[:1]})
+
+
+def resolve(parts: list[Part], anchors: dict[str, Anchor], strings: dict
+            ) -> tuple[list[Part], list[Diagnostic]]:
+    """Pass 2: replace cross-reference citations by numbered links."""
+    problems: list[Diagnostic] = []
+    resolved = []
+    for part in parts:
+        seen_lines: dict[str, int] = {}
+
+        def on_cite(el, part=part):
+            if el["t"] != "Cite":
+                return None
+            links = []
+            for citation in el["c"][0]:
+                ident = citation["citationId"]
+                line = find_line(part.source, "@" + ident, after=seen_lines.get(ident, 0))
+                seen_lines[ident] = line
+                prefix = ident.split(":", 1)[0] if ":" in ident else ""
+                if prefix not in KINDS:
+                    problems.append(error("X003", part.path, line,
+                                          f"'@{ident}' is not a cross-reference",
+                                          r"use @sec:, @tbl: or @fig:, or write \@ for a literal @"))
+                    continue
+                anchor = anchors.get(ident)
+                if anchor is None:
+                    problems.append(error("X001", part.path, line, f"unknown cross-reference target '{ident}'",
+                                          _suggest(ident, anchors)))
+                    continue
+                links.append(link(["xref"], text_inlines(_words(anchor, strings)), "#" + ident))
+            return _join(links, strings) if links else el["c"][1]
+
+        blocks = replace_inlines(part.blocks, on_cite)
+        resolved.append(Part(part.chapter, part.path, part.source, blocks))
+    return resolved, problems
+
+
+def _words(anchor: Anchor, strings: dict) -> str:
+    if anchor.kind == "sec":
+        word = strings["chapter"] if anchor.level == 1 else strings["section"]
+    else:
+        word = strings["table"] if anchor.kind == "tbl" else strings["figure"]
+    return f"{word}{NBSP}{anchor.number}" if anchor.number else word
+
+
+def _join(links: list[dict], strings: dict) -> list[dict]:
+    out: list[dict] = []
+    for index, item in enumerate(links):
+        if index:
+            last = index == len(links) - 1
+            out += [{"t": "Str", "c": ","}] if not last and len(links) > 2 else []
+            out += [{"t": "Space"}] + ([{"t": "Str", "c": strings["and"]}, {"t": "Space"}] if last else [])
+        out.append(item)
+    return out
+
+
+def _suggest(ident: str, anchors: dict[str, Anchor]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(ident, list(anchors), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def find_line(source: str, needle: str, after: int = 0) -> int:
+    """The 1-based line where ``needle`` (an id or ``@id``) is written."""
+    patterns = [re.escape(needle) + r"(?![\w:-])"]
+    if needle.startswith("tbl:"):  # a table's id comes from its table("name") call
+        patterns.append(r"table\(\s*['\"]" + re.escape(needle[4:]) + r"['\"]")
+        patterns.append(r"id\s*=\s*['\"]" + re.escape(needle) + r"['\"]")
+    lines = source.splitlines()
+    for pattern in patterns:
+        for number, line in enumerate(lines, 1):
+            if number > after and re.search(pattern, line):
+                return number
+    return after or 1

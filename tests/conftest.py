@@ -1,0 +1,66 @@
+"""Shared fixtures: small books laid out in temporary folders, built once per session."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EPOCH = "1764028800"  # 2025-11-25: a fixed date, so outputs are comparable
+
+
+def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | None = None) -> Path:
+    """Lay ``base`` out in ``dest`` with the repository's templates, then ``overlay`` on top.
+
+    In an overlay, a file named ``NAME.delete`` removes ``NAME`` from the book.
+    """
+    shutil.copytree(base, dest)
+    shutil.copytree(REPO / "templates", dest / "templates", dirs_exist_ok=True)
+    if overlay is not None:
+        for path in sorted(overlay.rglob("*")):
+            rel = path.relative_to(overlay)
+            if path.is_dir() or rel.parts[0] == "expected":
+                continue
+            if path.name.endswith(".delete"):
+                (dest / rel.with_name(path.name[: -len(".delete")])).unlink()
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / rel)
+    return dest
+
+
+def copy_real_book(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    shutil.copy(REPO / "book.yaml", dest)
+    for folder in ("chapters", "tables", "templates"):
+        shutil.copytree(REPO / folder, dest / folder)
+    return dest
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), *args],
+                          capture_output=True, text=True, env=env, check=False)
+
+
+@pytest.fixture(scope="session")
+def base_book(tmp_path_factory) -> Path:
+    """The base fixture book, built in every format once for the whole session."""
+    root = make_book(tmp_path_factory.mktemp("base") / "book")
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_book(tmp_path_factory) -> Path:
+    """The real book, copied out of the repository and built once."""
+    root = copy_real_book(tmp_path_factory.mktemp("real") / "book")
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root
