@@ -25,12 +25,14 @@ def make_edition(book: Book, lang: str, updated: str) -> tuple[Edition | None, l
         problems += _check_opening(part)
         problems += check_part(part)
         parts.append(part)
+    if len(rendered) < sum(c.lang == lang for c in book.chapters):
+        return None, problems  # references into a chapter that failed would only add noise
     problems += unused_tables(book, rendered, lang)
     anchors, found = number(parts, book.strings)
     problems += found
     parts, found = resolve(parts, anchors, book.strings)
     problems += found
-    if any(p.severity == "error" for p in problems) or len(rendered) < len(book.chapters):
+    if any(p.severity == "error" for p in problems):
         return None, problems
     for part in parts:
         visit(part.blocks, _auto_width_tables)

@@ -34,8 +34,15 @@ class _ProjectLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class _StrictSandbox(SandboxedEnvironment):
+    """Refuses, rather than quietly blanks, access to Python internals."""
+
+    def unsafe_undefined(self, obj, attribute):
+        raise SecurityError(f"access to '{attribute}' is not allowed")
+
+
 def make_environment(root: Path) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _StrictSandbox(
         loader=_ProjectLoader(str(root / TEMPLATES_DIR)),
         comment_start_string="{##", comment_end_string="##}",
         undefined=jinja2.StrictUndefined,

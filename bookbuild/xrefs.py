@@ -78,7 +78,7 @@ def _register(attr, kind, label, level, part, anchors, all_ids, problems) -> Non
         if prefix in KINDS:
             first = anchors.get(ident)
             where = f" (first in {first.path})" if first else ""
-            problems.append(error("X002", part.path, find_line(part.source, ident),
+            problems.append(error("X002", part.path, anchor_line(part.source, ident),
                                   f"duplicate id '{ident}'{where}",
                                   "every section, table and figure id must be unique in the book"))
         else:  # an automatic id that collides across chapters: make it unique
@@ -164,14 +164,23 @@ def _suggest(ident: str, anchors: dict[str, Anchor]) -> str:
 
 
 def find_line(source: str, needle: str, after: int = 0) -> int:
-    """The 1-based line where ``needle`` (an id or ``@id``) is written."""
-    patterns = [re.escape(needle) + r"(?![\w:-])"]
-    if needle.startswith("tbl:"):  # a table's id comes from its table("name") call
-        patterns.append(r"table\(\s*['\"]" + re.escape(needle[4:]) + r"['\"]")
-        patterns.append(r"id\s*=\s*['\"]" + re.escape(needle) + r"['\"]")
+    """The 1-based line after ``after`` where ``needle`` is written."""
+    return _first_line(source, [re.escape(needle) + r"(?![\w:-])"], after) or after or 1
+
+
+def anchor_line(source: str, ident: str) -> int:
+    """The line that defines an id: ``{#id}``, or the ``table()`` call that makes it."""
+    patterns = [r"#" + re.escape(ident) + r"(?![\w:-])"]
+    if ident.startswith("tbl:"):
+        patterns.append(r"id\s*=\s*['\"]" + re.escape(ident) + r"['\"]")
+        patterns.append(r"table\(\s*['\"]" + re.escape(ident[4:]) + r"['\"]")
+    return _first_line(source, patterns, 0) or 1
+
+
+def _first_line(source: str, patterns: list[str], after: int) -> int:
     lines = source.splitlines()
     for pattern in patterns:
         for number, line in enumerate(lines, 1):
             if number > after and re.search(pattern, line):
                 return number
-    return after or 1
+    return 0
