@@ -42,11 +42,19 @@ def make_edition(book: Book, lang: str, updated: str) -> tuple[Edition | None, l
 
 
 def _auto_width_tables(el) -> None:
-    """Let each format lay out table columns by their content: Pandoc would
-    otherwise fix widths from the Markdown source's line lengths."""
-    if el["t"] == "Table":
-        for spec in el["c"][2]:
-            spec[1] = {"t": "ColWidthDefault"}
+    """Let each format lay out table columns by their content (Pandoc would
+    otherwise fix widths from the Markdown source's line lengths), and label
+    each body cell with its column, so a phone can show a row as a card."""
+    if el["t"] != "Table":
+        return
+    for spec in el["c"][2]:
+        spec[1] = {"t": "ColWidthDefault"}
+    head_rows = el["c"][3][1]
+    labels = [stringify(cell[4]) for cell in head_rows[-1][1]] if head_rows else []
+    for body in el["c"][4]:
+        for row in body[3]:
+            for label, cell in zip(labels, row[1]):
+                cell[0][2].append(["data-label", label])
 
 
 def _check_opening(part: Part) -> list[Diagnostic]:
