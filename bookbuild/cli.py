@@ -79,19 +79,18 @@ def run_build(root: Path, formats: list[str], strict: bool) -> int:
 
     started = time.monotonic()
     book, problems = load(root)
+    lang = book.config.language
+    epoch = source_date_epoch(root)
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # Pandoc dates the EPUB from it
+    stamp = make_stamp(epoch, lang)
     edition = None
     if not has_errors(problems):
-        edition, found = make_edition(book, book.config.language, "")
+        edition, found = make_edition(book, lang, stamp.text)
         problems += found
     status = report(problems, strict)
     if status or edition is None:
         print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
         return max(status, EXIT_PROBLEMS)
-    epoch = source_date_epoch(root)
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    lang = edition.lang
-    stamp = make_stamp(epoch, lang)
-    edition, _ = make_edition(book, lang, stamp.text)
     slug = book.config.slug
     built = []
     with staging(root) as stage:
