@@ -4,7 +4,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from .model import Edition
 from .templating import make_environment
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .diagnostics import BuildFailed, error
+from .diagnostics import BuildFailed
 from .schema import validate
 from .yamlfile import load_yaml
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from .ast import replace_inlines, span, stringify, visit
+from .ast import replace_inlines, span, stringify
 from .diagnostics import BuildFailed, error
 from .fonts import font_dir, font_face_css
 from .model import Edition

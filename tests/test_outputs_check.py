@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bookbuild.outputs_check import check_pages
-from conftest import FIXTURES, make_book, run
+from conftest import make_book, run
 
 
 def test_broken_anchor_and_missing_page_are_reported() -> None:
