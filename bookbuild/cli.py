@@ -5,7 +5,6 @@ Exit codes: 0 clean, 1 problems in the book, 2 usage or configuration error.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -59,46 +58,42 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def run_check(root: Path) -> list[Diagnostic]:
+def gather(root: Path):
+    """Load and check everything, and prepare the edition: nothing is written."""
     from .edition import make_edition
     from .load import load
+    from .stamp import source_date_epoch
 
     book, problems = load(root)
+    edition = None
     if not has_errors(problems):
-        _, found = make_edition(book, book.config.language, "")
+        edition, found = make_edition(book, book.config.language, source_date_epoch(root))
         problems += found
-    return problems
+    return book, edition, problems
+
+
+def run_check(root: Path) -> list[Diagnostic]:
+    return gather(root)[2]
 
 
 def run_build(root: Path, formats: list[str], strict: bool) -> int:
-    from .edition import make_edition
-    from .load import load
     from .outputs_check import check_outputs
     from .publish import output_for, publish, staging
-    from .stamp import make_stamp, source_date_epoch
 
     started = time.monotonic()
-    book, problems = load(root)
-    lang = book.config.language
-    epoch = source_date_epoch(root)
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # Pandoc dates the EPUB from it
-    stamp = make_stamp(epoch, lang)
-    edition = None
-    if not has_errors(problems):
-        edition, found = make_edition(book, lang, stamp.text)
-        problems += found
+    book, edition, problems = gather(root)
     status = report(problems, strict)
     if status or edition is None:
         print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
         return max(status, EXIT_PROBLEMS)
-    slug = book.config.slug
+    lang, slug = edition.lang, book.config.slug
     built = []
     with staging(root) as stage:
         (stage / lang).mkdir(parents=True)
         for fmt in formats:
             output = output_for(lang, fmt, slug)
             _progress(f"{lang}: writing {fmt}", started)
-            _write(fmt, edition, stamp, output.target(stage), stage)
+            _write(fmt, edition, output.target(stage), stage)
             built.append(output)
         problems = check_outputs(stage, built)
         if report(problems, strict):
@@ -111,16 +106,16 @@ def run_build(root: Path, formats: list[str], strict: bool) -> int:
     return EXIT_OK
 
 
-def _write(fmt, edition, stamp, target: Path, stage: Path) -> None:
+def _write(fmt, edition, target: Path, stage: Path) -> None:
     if fmt == "html":
         from .writers import write_html_site
-        write_html_site(edition, stamp, target)
+        write_html_site(edition, target)
     elif fmt == "epub":
         from .writers import write_epub
-        write_epub(edition, stamp, target, stage)
+        write_epub(edition, target, stage)
     else:
         from .pdf import write_pdf
-        write_pdf(edition, stamp, target)
+        write_pdf(edition, target)
 
 
 def _progress(message: str, started: float) -> None:

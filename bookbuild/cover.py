@@ -7,7 +7,7 @@ from pathlib import Path
 from .templating import make_environment
 
 
-def write_cover(edition, stamp, out: Path) -> Path:
+def write_cover(edition, out: Path) -> Path:
     config = edition.book.config
     env = make_environment(edition.book.root)
     svg = env.get_template("cover.svg.j2").render(

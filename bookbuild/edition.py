@@ -10,14 +10,16 @@ from .diagnostics import Diagnostic, error, warning
 from .model import Book, Edition
 from .pandoc import read_markdown
 from .safety import check_part
+from .stamp import make_stamp
 from .templating import make_environment, render_chapters
 from .xrefs import Part, number, resolve
 
 
-def make_edition(book: Book, lang: str, updated: str) -> tuple[Edition | None, list[Diagnostic]]:
+def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, list[Diagnostic]]:
+    stamp = make_stamp(epoch, lang)
     env = make_environment(book.root)
     rendered, problems = render_chapters(book, lang, env)
-    front = env.get_template("about.md.j2").render(book=book.config, s=book.strings, updated=updated)
+    front = env.get_template("about.md.j2").render(book=book.config, s=book.strings, updated=stamp.text)
     parts = [Part("about", "templates/about.md.j2", front, read_markdown(front, "templates/about.md.j2")["blocks"])]
     for item in rendered:
         blocks = read_markdown(item.markdown, item.chapter.path)["blocks"]
@@ -35,13 +37,13 @@ def make_edition(book: Book, lang: str, updated: str) -> tuple[Edition | None, l
     if any(p.severity == "error" for p in problems):
         return None, problems
     for part in parts:
-        visit(part.blocks, _auto_width_tables)
+        visit(part.blocks, _prepare_table)
     ast = {"pandoc-api-version": [1, 23, 1, 1], "meta": {},
            "blocks": [block for part in parts for block in part.blocks]}
-    return Edition(book, lang, ast, anchors), problems
+    return Edition(book, lang, stamp, ast, anchors), problems
 
 
-def _auto_width_tables(el) -> None:
+def _prepare_table(el) -> None:
     """Let each format lay out table columns by their content (Pandoc would
     otherwise fix widths from the Markdown source's line lengths), and label
     each body cell with its column, so a phone can show a row as a card."""

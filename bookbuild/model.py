@@ -75,9 +75,18 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """When the edition was made: from SOURCE_DATE_EPOCH, so builds reproduce."""
+    epoch: int
+    iso: str  # 2026-11-25
+    text: str  # 25 November 2026, in the edition's language
+
+
+@dataclass(frozen=True)
 class Edition:
     """One language of the book, parsed, numbered and resolved: ready to write."""
     book: Book
     lang: str
+    stamp: Stamp
     ast: dict  # Pandoc JSON AST of the whole book
     anchors: dict[str, Anchor]

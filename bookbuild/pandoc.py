@@ -6,6 +6,7 @@ files or fetch URLs.  Writers take the checked AST.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pypandoc
@@ -19,24 +20,21 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def version() -> str:
-    return pypandoc.get_pandoc_version()
-
-
 def read_markdown(text: str, rel: str) -> dict:
     """Markdown to Pandoc's JSON AST, sandboxed."""
     return json.loads(run(["-f", READER, "-t", "json", "--sandbox"], text, rel))
 
 
-def write(ast: dict, to: str, args: list[str], rel: str, sandbox: bool = True) -> str:
-    """Write ``ast`` in format ``to``; ``args`` may name an output file."""
+def write(ast: dict, to: str, args: list[str], rel: str, epoch: int, sandbox: bool = True) -> str:
+    """Write ``ast`` in format ``to``, dated ``epoch``; ``args`` may name an output file."""
     extra = ["--sandbox"] if sandbox else []
-    return run(["-f", "json", "-t", to, *extra, *args], json.dumps(ast), rel)
+    return run(["-f", "json", "-t", to, *extra, *args], json.dumps(ast), rel,
+               {"SOURCE_DATE_EPOCH": str(epoch)})
 
 
-def run(args: list[str], stdin: str, rel: str) -> str:
+def run(args: list[str], stdin: str, rel: str, env: dict[str, str] | None = None) -> str:
     proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"),
-                          capture_output=True, check=False)
+                          capture_output=True, check=False, env={**os.environ, **(env or {})})
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise BuildFailed([error("O003", rel, 1, "pandoc failed: " + " ".join(message[:3]))])

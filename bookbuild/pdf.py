@@ -14,7 +14,7 @@ from .diagnostics import BuildFailed, error
 from .fonts import font_dir, font_face_css
 from .model import Edition
 from .pandoc import write
-from .writers import TEMPLATES, Stamp, metadata_args
+from .writers import TEMPLATES, metadata_args
 
 
 def print_ast(edition: Edition) -> dict:
@@ -53,19 +53,19 @@ def print_ast(edition: Edition) -> dict:
     return ast
 
 
-def print_html(edition: Edition, stamp: Stamp) -> str:
+def print_html(edition: Edition) -> str:
     book = edition.book
     strings = book.strings
-    args = metadata_args(edition, stamp) + [
+    args = metadata_args(edition) + [
         "--template", str(book.root / TEMPLATES / "print.html"), "--toc", "--toc-depth=2",
         "--section-divs", "--wrap=none",
         "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
         "-V", f"issues={book.config.issues}", "-V", f"last-updated={strings['last_updated']}",
-        "-V", f"date-text={stamp.text}"]
-    return write(print_ast(edition), "html5", args, "pdf")
+        "-V", f"date-text={edition.stamp.text}"]
+    return write(print_ast(edition), "html5", args, "pdf", edition.stamp.epoch)
 
 
-def write_pdf(edition: Edition, stamp: Stamp, out_file: Path) -> Path:
+def write_pdf(edition: Edition, out_file: Path) -> Path:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
@@ -88,7 +88,7 @@ def write_pdf(edition: Edition, stamp: Stamp, out_file: Path) -> Path:
     css = font_face_css(font_dir().as_uri() + "/") + \
         (root / TEMPLATES / "css" / "print.css").read_text("utf-8")
     fonts = FontConfiguration()
-    html = weasyprint.HTML(string=print_html(edition, stamp), base_url=str(root) + "/",
+    html = weasyprint.HTML(string=print_html(edition), base_url=str(root) + "/",
                            url_fetcher=ProjectFetcher())
     stylesheet = weasyprint.CSS(string=css, url_fetcher=ProjectFetcher(), font_config=fonts)
     document = html.render(stylesheets=[stylesheet], font_config=fonts)

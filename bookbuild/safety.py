@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from .ast import visit
 from .diagnostics import Diagnostic, error
-from .xrefs import Part, find_line
+from .sourcelines import find_line
+from .xrefs import Part
 
 _SCRIPT = re.compile(r"<\s*script|<\s*iframe|<\s*object|<\s*embed|\bon[a-z]+\s*=|javascript:", re.I)
 
@@ -44,7 +45,7 @@ def _check_url(url: str, part: Part, kind: str) -> list[Diagnostic]:
     if scheme == "file" or (kind == "image" and (url.startswith("/") or ".." in url.split("/"))):
         return [error("S002", part.path, line, f"{kind} refers to a file outside the project: {url}",
                       "keep images inside the project and refer to them by a relative path")]
-    if kind == "image" and scheme in ("http", "https", "ftp", "data") and scheme != "data":
+    if kind == "image" and scheme in ("http", "https", "ftp"):
         return [error("S002", part.path, line, f"image would be fetched from the network: {url}",
                       "download the image into the project and refer to it by a relative path")]
     return []

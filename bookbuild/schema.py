@@ -74,13 +74,12 @@ def validate(schema: dict, doc: YamlDocument, rel: str,
         if worded is None:
             continue
         found_code, message, hint = worded
-        target = path
         if err.validator == "additionalProperties":
             for extra in sorted(set(err.instance) - set(err.schema.get("properties", {}))):
                 found.append(error(found_code, rel, doc.line(path + (extra,)),
                                    message.format(key=extra), hint))
             continue
-        found.append(error(found_code, rel, doc.line(target), message, hint))
+        found.append(error(found_code, rel, doc.line(path), message, hint))
     return found
 
 

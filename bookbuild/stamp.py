@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel.dates import format_date
 
-from .writers import Stamp
+from .model import Stamp
 
 
 def source_date_epoch(root: Path) -> int:
@@ -28,4 +28,4 @@ def source_date_epoch(root: Path) -> int:
 
 def make_stamp(epoch: int, lang: str) -> Stamp:
     day = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).date()
-    return Stamp(day.isoformat(), format_date(day, format="long", locale=lang))
+    return Stamp(epoch, day.isoformat(), format_date(day, format="long", locale=lang))

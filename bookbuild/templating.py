@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import traceback
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from .diagnostics import Diagnostic, error
 from .locale_text import Formatter
 from .model import Book, Chapter, RenderedChapter
+from .sourcelines import table_call_line
 from .tables import make_view
 
 TEMPLATES_DIR = "templates"
@@ -75,7 +75,7 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter
     table_template = env.get_template("table.md.j2")
 
     def table(name, where=None, sort_by=None, columns=None, id=None, caption=None):
-        line = _line_of(chapter.source, f'table("{name}"', f"table('{name}'")
+        line = table_call_line(chapter.source, name)
         found = book.tables.get(name)
         if found is None:
             known = ", ".join(sorted(book.tables)) or "none"
@@ -133,11 +133,3 @@ def _tb_line(exc: BaseException, path: str) -> int:
         if frame.filename == path and frame.lineno:
             return frame.lineno
     return 1
-
-
-def _line_of(text: str, *needles: str) -> int:
-    for number, line in enumerate(text.splitlines(), 1):
-        if any(n in line.replace(" ", "") for n in needles):
-            return number
-    match = re.search(r"table\s*\(", text)
-    return text[: match.start()].count("\n") + 1 if match else 1

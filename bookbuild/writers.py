@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 from .ast import visit
@@ -18,16 +17,9 @@ from .pandoc import write
 TEMPLATES = "templates"
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """When the edition was made: from SOURCE_DATE_EPOCH, so builds reproduce."""
-    iso: str  # 2026-11-25
-    text: str  # 25 November 2026, in the edition's language
-
-
-def metadata_args(edition: Edition, stamp: Stamp) -> list[str]:
+def metadata_args(edition: Edition) -> list[str]:
     config, strings = edition.book.config, edition.book.strings
-    args = ["-M", f"title={config.title}", "-M", f"lang={edition.lang}", "-M", f"date={stamp.iso}",
+    args = ["-M", f"title={config.title}", "-M", f"lang={edition.lang}", "-M", f"date={edition.stamp.iso}",
             "-M", f"rights={config.license}", "-M", f"identifier={config.identifier}",
             "-M", f"toc-title={strings['contents']}"]
     if config.subtitle:
@@ -39,18 +31,18 @@ def metadata_args(edition: Edition, stamp: Stamp) -> list[str]:
     return args
 
 
-def write_html_site(edition: Edition, stamp: Stamp, out_dir: Path) -> Path:
+def write_html_site(edition: Edition, out_dir: Path) -> Path:
     """A browsable site: index.html with the contents, then a page per chapter."""
     root, config, strings = edition.book.root, edition.book.config, edition.book.strings
     downloads = (f'<a href="../{config.slug}.pdf">PDF</a> · <a href="../{config.slug}.epub">EPUB</a>')
-    args = metadata_args(edition, stamp) + [
+    args = metadata_args(edition) + [
         "--template", str(root / TEMPLATES / "site.html"), "--toc", "--toc-depth=2",
         "--split-level=1", "--chunk-template=%i.html",
         "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
         "-V", f"issues={config.issues}", "-V", f"edition-links={downloads}",
         "-V", f"pager-label={strings['contents']}",
         "-o", str(out_dir)]
-    write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html")
+    write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html", edition.stamp.epoch)
     (out_dir / "sitemap.json").unlink(missing_ok=True)
     css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
     (out_dir / "book.css").write_text(css, "utf-8")
@@ -78,16 +70,16 @@ def _with_safe_chunk_ids(ast: dict) -> dict:
     return ast
 
 
-def write_epub(edition: Edition, stamp: Stamp, out_file: Path, work: Path) -> Path:
+def write_epub(edition: Edition, out_file: Path, work: Path) -> Path:
     from .cover import write_cover
 
     root = edition.book.root
-    cover = write_cover(edition, stamp, work / "cover.svg")
-    args = metadata_args(edition, stamp) + [
+    cover = write_cover(edition, work / "cover.svg")
+    args = metadata_args(edition) + [
         "--toc", "--toc-depth=2", "--split-level=1", "--epub-title-page=true",
         "--css", str(root / TEMPLATES / "css" / "epub.css"),
         "--epub-cover-image", str(cover), "-o", str(out_file)]
     # The AST was read and checked in the sandbox; the EPUB writer refuses
     # --css and the cover under --sandbox, so it runs without.
-    write(edition.ast, "epub3", args, "epub", sandbox=False)
+    write(edition.ast, "epub3", args, "epub", edition.stamp.epoch, sandbox=False)
     return out_file

@@ -8,12 +8,12 @@ file, and the PDF is one document.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .ast import link, replace_inlines, span, text_inlines, visit
 from .diagnostics import Diagnostic, error
 from .model import Anchor
+from .sourcelines import anchor_line, find_line
 
 KINDS = ("sec", "tbl", "fig")
 NUMBERED_LEVELS = 3
@@ -161,26 +161,3 @@ def _suggest(ident: str, anchors: dict[str, Anchor]) -> str:
 
     close = difflib.get_close_matches(ident, list(anchors), n=1)
     return f"did you mean '{close[0]}'?" if close else ""
-
-
-def find_line(source: str, needle: str, after: int = 0) -> int:
-    """The 1-based line after ``after`` where ``needle`` is written."""
-    return _first_line(source, [re.escape(needle) + r"(?![\w:-])"], after) or after or 1
-
-
-def anchor_line(source: str, ident: str) -> int:
-    """The line that defines an id: ``{#id}``, or the ``table()`` call that makes it."""
-    patterns = [r"#" + re.escape(ident) + r"(?![\w:-])"]
-    if ident.startswith("tbl:"):
-        patterns.append(r"id\s*=\s*['\"]" + re.escape(ident) + r"['\"]")
-        patterns.append(r"table\(\s*['\"]" + re.escape(ident[4:]) + r"['\"]")
-    return _first_line(source, patterns, 0) or 1
-
-
-def _first_line(source: str, patterns: list[str], after: int) -> int:
-    lines = source.splitlines()
-    for pattern in patterns:
-        for number, line in enumerate(lines, 1):
-            if number > after and re.search(pattern, line):
-                return number
-    return 0
