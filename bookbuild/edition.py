@@ -25,7 +25,7 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
         blocks = read_markdown(item.markdown, item.chapter.path)["blocks"]
         part = Part(item.chapter.id, item.chapter.path, item.chapter.source, blocks)
         problems += _check_opening(part)
-        problems += check_part(part)
+        problems += check_part(part, book.root)
         parts.append(part)
     if len(rendered) < sum(c.lang == lang for c in book.chapters):
         return None, problems  # references into a chapter that failed would only add noise

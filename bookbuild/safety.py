@@ -5,7 +5,8 @@ Runs on the parsed AST, so it sees exactly what the writers would see.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .ast import visit
 from .diagnostics import Diagnostic, error
@@ -15,7 +16,7 @@ from .xrefs import Part
 _SCRIPT = re.compile(r"<\s*script|<\s*iframe|<\s*object|<\s*embed|\bon[a-z]+\s*=|javascript:", re.I)
 
 
-def check_part(part: Part) -> list[Diagnostic]:
+def check_part(part: Part, root: Path) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
 
     def on_element(el):
@@ -27,17 +28,17 @@ def check_part(part: Part) -> list[Diagnostic]:
                 problems.append(error("S003", part.path, find_line(part.source, match.group(0)),
                                       f"raw HTML that could run code: {match.group(0)!r}",
                                       "chapters may not carry scripts, event handlers or javascript: links"))
-            for url in re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", text, re.I):
-                problems.extend(_check_url(url, part, kind="link"))
+            for attr, url in re.findall(r"""\b(src|href)\s*=\s*["']?([^"'\s>]+)""", text, re.I):
+                problems.extend(_check_url(url, part, root, "image" if attr.lower() == "src" else "link"))
         elif kind in ("Link", "Image"):
             url = el["c"][2][0]
-            problems.extend(_check_url(url, part, kind="image" if kind == "Image" else "link"))
+            problems.extend(_check_url(url, part, root, "image" if kind == "Image" else "link"))
 
     visit(part.blocks, on_element)
     return problems
 
 
-def _check_url(url: str, part: Part, kind: str) -> list[Diagnostic]:
+def _check_url(url: str, part: Part, root: Path, kind: str) -> list[Diagnostic]:
     scheme = urlsplit(url).scheme.lower()
     line = find_line(part.source, url) if url else 1
     if scheme == "javascript":
@@ -48,4 +49,17 @@ def _check_url(url: str, part: Part, kind: str) -> list[Diagnostic]:
     if kind == "image" and scheme in ("http", "https", "ftp"):
         return [error("S002", part.path, line, f"image would be fetched from the network: {url}",
                       "download the image into the project and refer to it by a relative path")]
+    if kind == "image" and not scheme:
+        return _check_image_file(unquote(urlsplit(url).path), part, root, line)
+    return []
+
+
+def _check_image_file(rel: str, part: Part, root: Path, line: int) -> list[Diagnostic]:
+    path = (root / rel).resolve()
+    if root.resolve() not in path.parents:
+        return [error("S002", part.path, line, f"image refers to a file outside the project: {rel}",
+                      "a symbolic link may not lead out of the project")]
+    if not path.is_file():
+        return [error("C003", part.path, line, f"image file not found: {rel}",
+                      "image paths are relative to the book's folder, e.g. images/map.svg")]
     return []

@@ -41,8 +41,9 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
         "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
         "-V", f"issues={config.issues}", "-V", f"edition-links={downloads}",
         "-V", f"pager-label={strings['contents']}",
-        "-o", str(out_dir)]
-    write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html", edition.stamp.epoch)
+        "--resource-path", str(root), "-o", str(out_dir)]
+    # Read and checked in the sandbox; the writer needs the project's images.
+    write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html", edition.stamp.epoch, sandbox=False)
     (out_dir / "sitemap.json").unlink(missing_ok=True)
     css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
     (out_dir / "book.css").write_text(css, "utf-8")
@@ -78,7 +79,7 @@ def write_epub(edition: Edition, out_file: Path, work: Path) -> Path:
     args = metadata_args(edition) + [
         "--toc", "--toc-depth=2", "--split-level=1", "--epub-title-page=true",
         "--css", str(root / TEMPLATES / "css" / "epub.css"),
-        "--epub-cover-image", str(cover), "-o", str(out_file)]
+        "--epub-cover-image", str(cover), "--resource-path", str(root), "-o", str(out_file)]
     # The AST was read and checked in the sandbox; the EPUB writer refuses
     # --css and the cover under --sandbox, so it runs without.
     write(edition.ast, "epub3", args, "epub", edition.stamp.epoch, sandbox=False)

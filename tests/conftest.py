@@ -17,7 +17,8 @@ EPOCH = "1764028800"  # 2025-11-25: a fixed date, so outputs are comparable
 def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | None = None) -> Path:
     """Lay ``base`` out in ``dest`` with the repository's templates, then ``overlay`` on top.
 
-    In an overlay, a file named ``NAME.delete`` removes ``NAME`` from the book.
+    In an overlay, a file named ``NAME.delete`` removes ``NAME`` from the book, and
+    ``NAME.symlink`` makes ``NAME`` a symbolic link to the path the file holds.
     """
     shutil.copytree(base, dest)
     shutil.copytree(REPO / "templates", dest / "templates", dirs_exist_ok=True)
@@ -25,6 +26,9 @@ def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | None =
         for path in sorted(overlay.rglob("*")):
             rel = path.relative_to(overlay)
             if path.is_dir() or rel.parts[0] == "expected":
+                continue
+            if path.name.endswith(".symlink"):  # its text is where the link points
+                (dest / rel.with_name(path.name[: -len(".symlink")])).symlink_to(path.read_text().strip())
                 continue
             if path.name.endswith(".delete"):
                 (dest / rel.with_name(path.name[: -len(".delete")])).unlink()

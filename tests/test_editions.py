@@ -77,6 +77,7 @@ def test_pdf_holds_numbered_tables_references_and_pages(base_book: Path) -> None
     assert re.search(r"listed in Table 1 on page \d+", text)
     assert re.search(r"Section 2\.1 on page \d+", text)
     assert re.search(r"Table 1 on page \d+ and Section 1\.2 on page \d+", text)
+    assert re.search(r"in Figure 1 on page \d+", text) and "Figure 1: Vermilion, cobalt and amber" in text
     # External URLs are printed for a print reader; the live-document notice is there.
     assert "https://example.org/paint" in text
     assert "This is a live document" in text and "https://example.org/issues" in text
@@ -126,6 +127,7 @@ def test_epub_holds_rows_and_links_across_files(base_book: Path) -> None:
     assert re.search(r'<td data-label="Colour">Vermilion</td>', everything)
     assert re.search(r'<td data-label="Colour">Slate</td>', everything)
     assert "Table" + NBSP + "2:" in everything
+    assert re.search(r'<figure id="fig:palette">\s*<img src="\.\./media/file\d\.svg"\s+alt="Vermilion, cobalt and amber side by side"', everything)
     ids = {name: Ids(text).ids for name, text in pages.items()}
     second = next(name for name, text in pages.items() if 'id="sec:second"' in text)
     links = Ids(pages[second]).hrefs
@@ -147,6 +149,8 @@ def test_html_site_has_contents_pages_and_anchors(base_book: Path) -> None:
     assert '<td data-label="Colour">Amber</td>' in second_text
     assert ">Cobalt</td>" not in second_text
     assert "https://example.org/issues" in second_text  # the footer on every page
+    assert '<img src="images/palette.svg"' in second_text and (site / "images" / "palette.svg").is_file()
+    assert 'href="#fig:palette"' in second_text
 
 
 # --- validators (one JVM start per EPUB) ---------------------------------------

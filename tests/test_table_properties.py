@@ -113,3 +113,16 @@ def test_invalid_cell_is_reported_on_its_line(rows, data) -> None:
         _, problems = load_table(path, "tables/random.yaml")
     assert [(d.code, d.line) for d in problems] == [("T003", line)]
     assert problems[0].message.startswith(f"column '{column}' must be")
+
+
+def test_long_table_repeats_its_header_on_every_pdf_page(tmp_path) -> None:
+    rows = [{"count": i, "note": f"row {i} of a long table", "flag": i % 2 == 0} for i in range(90)]
+    root = make_book(tmp_path / "book", base=FIXTURES / "one-table")
+    (root / "tables").mkdir()
+    (root / "tables" / "random.yaml").write_text(table_yaml(rows))
+    result = run(root, "build", "--format", "pdf")
+    assert result.returncode == 0, result.stderr
+    pages = [p.extract_text() for p in PdfReader(root / "dist/en/one-table.pdf").pages]
+    with_rows = [text for text in pages if re.search(r"\bk\d+\b", text)]
+    assert len(with_rows) >= 2
+    assert all(re.search(r"Key\s+Count\s+Note\s+Flag", text) for text in with_rows)
