@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := $(PYTHON) build.py
 
 .DEFAULT_GOAL := book
-.PHONY: book html epub pdf check test clean system-deps
+.PHONY: book html epub pdf check test clean system-deps translations new-language
 
 # The virtual environment, re-installed when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -36,6 +36,17 @@ html epub pdf: system-deps $(STAMP)
 
 check: $(STAMP)
 	$(BUILD) check
+
+# Translators: what is translated, stale or missing (LANG=fr for one language,
+# DIFF=1 to see how the source changed), and a new language (LANG=es).
+# LANG only counts when given on the command line: the environment's LANG is the locale.
+BOOK_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
+translations: $(STAMP)
+	$(BUILD) translations $(BOOK_LANG) $(if $(DIFF),--diff)
+
+new-language: $(STAMP)
+	@test -n "$(BOOK_LANG)" || { echo "usage: make new-language LANG=es"; exit 2; }
+	$(BUILD) new-language $(BOOK_LANG)
 
 test: system-deps $(STAMP)
 	$(BUILD) check

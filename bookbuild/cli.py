@@ -1,4 +1,4 @@
-"""The command line: ``python build.py build|check``.
+"""The command line: ``python build.py build|check|translations|new-language``.
 
 Exit codes: 0 clean, 1 problems in the book, 2 usage or configuration error.
 """
@@ -28,6 +28,13 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--explain", metavar="CODE", help="explain a diagnostic code and exit")
     sub.add_parser("codes", help="list every diagnostic code")
+    status = sub.add_parser("translations", help="what is translated, stale or missing, per language")
+    status.add_argument("lang", nargs="?", help="one language (default: all)")
+    status.add_argument("--diff", action="store_true", help="show how the source changed in stale sections")
+    status.add_argument("--accept", metavar="SECTION", action="append",
+                        help="mark a section (or 'all') of LANG as translating the current source")
+    new = sub.add_parser("new-language", help="scaffold a new language edition")
+    new.add_argument("lang", help="ISO 639 language code, e.g. es")
     return top
 
 
@@ -48,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return report(run_check(root), args.strict)
+        if args.command in ("translations", "new-language"):
+            from . import translate_cmd
+            if args.command == "new-language":
+                return translate_cmd.new_language(root, args.lang)
+            return translate_cmd.status(root, args.lang, args.diff, args.accept)
         return run_build(root, args.format or ["html", "epub", "pdf"], args.strict)
     except BuildFailed as failed:
         code = report(failed.diagnostics, strict=False)
@@ -59,17 +71,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def gather(root: Path):
-    """Load and check everything, and prepare the edition: nothing is written."""
+    """Load and check everything, and prepare every edition: nothing is written."""
     from .edition import make_edition
     from .load import load
     from .stamp import source_date_epoch
 
     book, problems = load(root)
-    edition = None
-    if not has_errors(problems):
-        edition, found = make_edition(book, book.config.language, source_date_epoch(root))
+    editions = []
+    if has_errors(problems):
+        return book, editions, problems
+    epoch = source_date_epoch(root)
+    for lang in (book.config.language, *book.languages):
+        edition, found = make_edition(book, lang, epoch)
         problems += found
-    return book, edition, problems
+        if edition is not None:
+            editions.append(edition)
+    return book, editions, problems
 
 
 def run_check(root: Path) -> list[Diagnostic]:
@@ -81,20 +98,21 @@ def run_build(root: Path, formats: list[str], strict: bool) -> int:
     from .publish import output_for, publish, staging
 
     started = time.monotonic()
-    book, edition, problems = gather(root)
+    book, editions, problems = gather(root)
     status = report(problems, strict)
-    if status or edition is None:
+    if status or not editions or has_errors(problems):
         print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
         return max(status, EXIT_PROBLEMS)
-    lang, slug = edition.lang, book.config.slug
+    slug = book.config.slug
     built = []
     with staging(root) as stage:
-        (stage / lang).mkdir(parents=True)
-        for fmt in formats:
-            output = output_for(lang, fmt, slug)
-            _progress(f"{lang}: writing {fmt}", started)
-            _write(fmt, edition, output.target(stage), stage)
-            built.append(output)
+        for edition in editions:
+            (stage / edition.lang).mkdir(parents=True)
+            for fmt in formats:
+                output = output_for(edition.lang, fmt, slug)
+                _progress(f"{edition.lang}: writing {fmt}", started)
+                _write(fmt, edition, output.target(stage), stage / edition.lang)
+                built.append(output)
         problems = check_outputs(stage, built)
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)

@@ -26,6 +26,9 @@ SCHEMA = {
         "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
         "chapters": {"type": "array", "minItems": 1,
                      "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}},
+        "translations": {"type": "array", "uniqueItems": True,
+                         "items": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Z]{2})?$"}},
+        "translation_minimum": {"type": "integer", "minimum": 0, "maximum": 100},
     },
 }
 
@@ -43,6 +46,9 @@ class BookConfig:
     slug: str
     chapters: tuple[str, ...]
     chapter_lines: tuple[int, ...]  # line of each chapter entry in book.yaml
+    translations: tuple[str, ...] = ()
+    translation_lines: tuple[int, ...] = ()
+    translation_minimum: int = 0  # percent of sections up to date, else the edition is left out
 
 
 def load_config(root: Path) -> BookConfig:
@@ -72,4 +78,7 @@ def load_config(root: Path) -> BookConfig:
         language=data["language"], license=data["license"], identifier=data["identifier"],
         issues=data["issues"], slug=data["slug"], chapters=tuple(data["chapters"]),
         chapter_lines=lines,
+        translations=tuple(data.get("translations", ())),
+        translation_lines=tuple(doc.line(("translations", i)) for i in range(len(data.get("translations", ())))),
+        translation_minimum=data.get("translation_minimum", 0),
     )

@@ -1,46 +1,102 @@
 """Stage: from a loaded book to one language edition, parsed and resolved.
 
 Templating, parsing, numbering and resolving all happen here, and every
-problem of every chapter is collected before anything is written.
+problem of every chapter is collected before anything is written.  A
+translated edition is spliced section by section: translated sections where
+they exist, the source text with a notice where they do not.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from .ast import stringify, visit
-from .diagnostics import Diagnostic, error, warning
-from .model import Book, Edition
+from .diagnostics import Diagnostic, error, has_errors, warning
+from .locale_text import Formatter
+from .model import Book, Chapter, Edition
 from .pandoc import read_markdown
 from .safety import check_part
 from .stamp import make_stamp
-from .templating import make_environment, render_chapters
+from .templating import make_environment, render_chapter
+from .translation import MISSING, TRANSLATED, chapter_status, splice, translation_warnings
+from .typography import apply_typography
 from .xrefs import Part, number, resolve
+
+
+def edition_book(book: Book, lang: str) -> Book:
+    """The book as a reader of ``lang`` sees it: its title and its words."""
+    if lang == book.config.language:
+        return book
+    language = book.languages[lang]
+    config = dataclasses.replace(book.config, title=language.title, subtitle=language.subtitle,
+                                 description=language.description)
+    return dataclasses.replace(book, config=config, strings=language.strings)
 
 
 def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, list[Diagnostic]]:
     stamp = make_stamp(epoch, lang)
+    local = edition_book(book, lang)
     env = make_environment(book.root)
-    rendered, problems = render_chapters(book, lang, env)
-    front = env.get_template("about.md.j2").render(book=book.config, s=book.strings, updated=stamp.text)
+    fmt = Formatter(lang, local.strings)
+    texts = book.languages[lang].table_texts if lang in book.languages else {}
+    front = env.get_template("about.md.j2").render(book=local.config, s=local.strings, updated=stamp.text)
     parts = [Part("about", "templates/about.md.j2", front, read_markdown(front, "templates/about.md.j2")["blocks"])]
-    for item in rendered:
-        blocks = read_markdown(item.markdown, item.chapter.path)["blocks"]
-        part = Part(item.chapter.id, item.chapter.path, item.chapter.source, blocks)
+    problems: list[Diagnostic] = []
+    used: set[str] = set()
+    counts = {"total": 0, "current": 0}
+    for chapter in book.chapters:
+        rendered, found = render_chapter(env, local, chapter, fmt, texts)
+        problems += found
+        if rendered is None:
+            continue
+        used.update(rendered.tables_used)
+        part = Part(chapter.id, chapter.path, chapter.source,
+                    read_markdown(rendered.markdown, chapter.path)["blocks"])
+        if lang != book.config.language:
+            part, found = _translated(env, local, chapter, part, fmt, texts, counts)
+            problems += found
         problems += _check_opening(part)
         problems += check_part(part, book.root)
         parts.append(part)
-    if len(rendered) < sum(c.lang == lang for c in book.chapters):
+    if len(parts) - 1 < len(book.chapters) or has_errors(problems):
         return None, problems  # references into a chapter that failed would only add noise
-    problems += unused_tables(book, rendered, lang)
-    anchors, found = number(parts, book.strings)
+    if lang == book.config.language:
+        problems += unused_tables(book, used)
+    elif counts["total"] and 100 * counts["current"] < book.config.translation_minimum * counts["total"]:
+        percent = 100 * counts["current"] // counts["total"]
+        return None, problems + [warning(
+            "L003", "book.yaml", book.languages[lang].config_line,
+            f"the '{lang}' edition is left out: {percent}% of its sections are up to date, "
+            f"translation_minimum is {book.config.translation_minimum}%")]
+    anchors, found = number(parts, local.strings)
     problems += found
-    parts, found = resolve(parts, anchors, book.strings)
+    parts, found = resolve(parts, anchors, local.strings, "" if lang == book.config.language else lang)
     problems += found
-    if any(p.severity == "error" for p in problems):
+    if has_errors(problems):
         return None, problems
-    for part in parts:
-        visit(part.blocks, _prepare_table)
-    ast = {"pandoc-api-version": [1, 23, 1, 1], "meta": {},
-           "blocks": [block for part in parts for block in part.blocks]}
-    return Edition(book, lang, stamp, ast, anchors), problems
+    blocks = [block for part in parts for block in part.blocks]
+    visit(blocks, _prepare_table)
+    blocks = apply_typography(blocks, lang)
+    ast = {"pandoc-api-version": [1, 23, 1, 1], "meta": {}, "blocks": blocks}
+    return Edition(local, lang, stamp, ast, anchors), problems
+
+
+def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts, counts
+                ) -> tuple[Part, list[Diagnostic]]:
+    """Splice one chapter's translation over its source, section by section."""
+    translation = local.languages[fmt.lang].chapters.get(source.id)
+    statuses = chapter_status(source.source, translation.source if translation else None)
+    counts["total"] += len(statuses)
+    counts["current"] += sum(s.state == TRANSLATED for s in statuses)
+    if translation is None or all(s.state == MISSING for s in statuses):
+        blocks = splice(source_part.blocks, [], statuses, local.strings, local.config.language)
+        return Part(source.id, source.path, source.source, blocks), []
+    rendered, problems = render_chapter(env, local, translation, fmt, texts)
+    if rendered is None:
+        return source_part, problems
+    theirs = read_markdown(rendered.markdown, translation.path)["blocks"]
+    problems += translation_warnings(source, translation, statuses)
+    blocks = splice(source_part.blocks, theirs, statuses, local.strings, local.config.language)
+    return Part(source.id, translation.path, translation.source, blocks), problems
 
 
 def _prepare_table(el) -> None:
@@ -67,10 +123,7 @@ def _check_opening(part: Part) -> list[Diagnostic]:
     return [error("C002", part.path, 1, f"a chapter must open with '# Title {{#sec:id}}', got {got}")]
 
 
-def unused_tables(book: Book, rendered, lang: str) -> list[Diagnostic]:
-    if lang != book.config.language:
-        return []
-    used = {name for item in rendered for name in item.tables_used}
+def unused_tables(book: Book, used: set[str]) -> list[Diagnostic]:
     return [warning("T007", table.path, 1, f"table '{name}' is not used by any chapter",
                     f'show it with {{{{ table("{name}") }}}} in a chapter, or delete it')
             for name, table in sorted(book.tables.items()) if name not in used]

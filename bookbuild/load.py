@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import CONFIG_FILE, load_config
 from .diagnostics import Diagnostic, error
+from .languages import load_languages
 from .locale_text import load_strings
 from .model import Book, Chapter
 from .tables import load_tables
@@ -37,5 +38,7 @@ def load(root: Path) -> tuple[Book, list[Diagnostic]]:
             chapters.append(Chapter(name, config.language, rel, text, line))
     tables, found = load_tables(root)
     problems += found
-    book = Book(root, config, tuple(chapters), tables, strings)
+    languages, found = load_languages(root, config, tables)
+    problems += found
+    book = Book(root, config, tuple(chapters), tables, strings, languages)
     return book, problems

@@ -48,12 +48,26 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Language:
+    """A translation: its words, its chapter files and its table texts."""
+    code: str
+    strings: dict[str, str]
+    title: str
+    subtitle: str
+    description: str
+    chapters: dict[str, Chapter]  # by chapter id; a chapter may be missing
+    table_texts: dict = field(default_factory=dict)  # table name -> TableText
+    config_line: int = 1
+
+
+@dataclass(frozen=True)
 class Book:
     root: Path
     config: BookConfig
-    chapters: tuple[Chapter, ...]
+    chapters: tuple[Chapter, ...]  # in the source language
     tables: dict[str, Table] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, Language] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from .diagnostics import BuildFailed, error
 from .fonts import font_dir, font_face_css
 from .model import Edition
 from .pandoc import write
-from .writers import TEMPLATES, metadata_args
+from .writers import TEMPLATES, metadata_args, words_args
 
 
 def print_ast(edition: Edition) -> dict:
@@ -55,13 +55,10 @@ def print_ast(edition: Edition) -> dict:
 
 def print_html(edition: Edition) -> str:
     book = edition.book
-    strings = book.strings
     args = metadata_args(edition) + [
         "--template", str(book.root / TEMPLATES / "print.html"), "--toc", "--toc-depth=2",
         "--section-divs", "--wrap=none",
-        "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
-        "-V", f"issues={book.config.issues}", "-V", f"last-updated={strings['last_updated']}",
-        "-V", f"date-text={edition.stamp.text}"]
+        *words_args(edition)]
     return write(print_ast(edition), "html5", args, "pdf", edition.stamp.epoch)
 
 

@@ -211,11 +211,16 @@ class TableView:
 
 def make_view(table: Table, fmt, *, where: dict | None = None, sort_by: str | None = None,
               columns: list[str] | None = None, id: str | None = None,
-              caption: str | None = None) -> TableView:
+              caption: str | None = None, text=None) -> TableView:
     """Filter, sort and project a table without copying its data.
 
-    Raises ``ValueError`` with an author-facing message on a bad argument.
+    ``text`` (a ``TableText``) translates the words; filters and sorting
+    work on the source values.  Raises ``ValueError`` with an author-facing
+    message on a bad argument.
     """
+    from .table_text import TableText
+
+    text = text or TableText()
     by_name = {c.name: c for c in table.columns}
     for name in list(where or {}) + ([sort_by] if sort_by else []) + list(columns or []):
         if name not in by_name:
@@ -225,10 +230,12 @@ def make_view(table: Table, fmt, *, where: dict | None = None, sort_by: str | No
     if sort_by:
         rows.sort(key=lambda r: (r.get(sort_by) is None, str(r.get(sort_by, "")).casefold()))
     shown = [by_name[n] for n in columns] if columns else list(table.columns)
-    cells = tuple(tuple(_cell(row.get(c.name), c, fmt) for c in shown) for row in rows)
-    labels = tuple(c.label for c in shown)
-    return TableView(id=id or f"tbl:{table.name}", caption=caption or table.caption,
-                     labels=labels, rows=cells, notes=table.notes,
+    key = next((c.name for c in table.columns if c.key), None)
+    cells = tuple(tuple(_cell(text.cell(row, key, c.name, row.get(c.name)), c, fmt) for c in shown)
+                  for row in rows)
+    labels = tuple(text.labels.get(c.name, c.label) for c in shown)
+    return TableView(id=id or f"tbl:{table.name}", caption=caption or text.caption or table.caption,
+                     labels=labels, rows=cells, notes=text.notes or table.notes,
                      sources=table.sources)
 
 

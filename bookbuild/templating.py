@@ -53,23 +53,9 @@ def make_environment(root: Path) -> SandboxedEnvironment:
     return env
 
 
-def render_chapters(book: Book, lang: str, env: SandboxedEnvironment | None = None
-                    ) -> tuple[list[RenderedChapter], list[Diagnostic]]:
-    env = env or make_environment(book.root)
-    fmt = Formatter(lang, book.strings)
-    rendered, problems = [], []
-    for chapter in book.chapters:
-        if chapter.lang != lang:
-            continue
-        result, found = render_chapter(env, book, chapter, fmt)
-        problems += found
-        if result is not None:
-            rendered.append(result)
-    return rendered, problems
-
-
-def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter
+def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter, texts: dict | None = None
                    ) -> tuple[RenderedChapter | None, list[Diagnostic]]:
+    """Template one chapter; ``texts`` translates the tables it shows."""
     used: list[str] = []
     problems: list[Diagnostic] = []
     table_template = env.get_template("table.md.j2")
@@ -85,7 +71,7 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter
         used.append(name)
         try:
             view = make_view(found, fmt, where=where, sort_by=sort_by, columns=columns,
-                             id=id, caption=caption)
+                             id=id, caption=caption, text=(texts or {}).get(name))
         except ValueError as exc:
             problems.append(error("J002", chapter.path, line, str(exc)))
             return ""

@@ -13,34 +13,38 @@ from .ast import visit
 from .fonts import font_face_css, font_files
 from .model import Edition
 from .pandoc import write
+from .typography import typeset
 
 TEMPLATES = "templates"
 
 
 def metadata_args(edition: Edition) -> list[str]:
-    config, strings = edition.book.config, edition.book.strings
-    args = ["-M", f"title={config.title}", "-M", f"lang={edition.lang}", "-M", f"date={edition.stamp.iso}",
-            "-M", f"rights={config.license}", "-M", f"identifier={config.identifier}",
-            "-M", f"toc-title={strings['contents']}"]
-    if config.subtitle:
-        args += ["-M", f"subtitle={config.subtitle}"]
-    if config.description:
-        args += ["-M", f"description={config.description}"]
-    for author in config.authors:
-        args += ["-M", f"author={author}"]
-    return args
+    config, strings, lang = edition.book.config, edition.book.strings, edition.lang
+    fields = [("title", config.title), ("lang", lang), ("date", edition.stamp.iso),
+              ("rights", config.license), ("identifier", config.identifier),
+              ("toc-title", strings["contents"]), ("subtitle", config.subtitle),
+              ("description", config.description)] + [("author", a) for a in config.authors]
+    return [arg for key, value in fields if value for arg in ("-M", f"{key}={typeset(value, lang)}")]
+
+
+def words_args(edition: Edition) -> list[str]:
+    """The edition's own words that the page templates show, typeset for its language."""
+    config, strings, lang = edition.book.config, edition.book.strings, edition.lang
+    fields = [("live-notice", strings["live_notice"]), ("report-issue", strings["report_issue"]),
+              ("issues", config.issues), ("pager-label", strings["contents"]),
+              ("updated-line", f"{strings['last_updated']}: {edition.stamp.text}")]
+    return [arg for key, value in fields for arg in ("-V", f"{key}={typeset(value, lang)}")]
 
 
 def write_html_site(edition: Edition, out_dir: Path) -> Path:
     """A browsable site: index.html with the contents, then a page per chapter."""
-    root, config, strings = edition.book.root, edition.book.config, edition.book.strings
+    root, config = edition.book.root, edition.book.config
     downloads = (f'<a href="../{config.slug}.pdf">PDF</a> · <a href="../{config.slug}.epub">EPUB</a>')
     args = metadata_args(edition) + [
         "--template", str(root / TEMPLATES / "site.html"), "--toc", "--toc-depth=2",
-        "--split-level=1", "--chunk-template=%i.html",
-        "-V", f"live-notice={strings['live_notice']}", "-V", f"report-issue={strings['report_issue']}",
-        "-V", f"issues={config.issues}", "-V", f"edition-links={downloads}",
-        "-V", f"pager-label={strings['contents']}",
+        "--split-level=1", "--chunk-template=%i.html", "--wrap=none",
+        *words_args(edition), "-V", f"edition-links={downloads}",
+        "-V", f"language-links={_language_links(edition)}",
         "--resource-path", str(root), "-o", str(out_dir)]
     # Read and checked in the sandbox; the writer needs the project's images.
     write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html", edition.stamp.epoch, sandbox=False)
@@ -51,6 +55,24 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     for font in font_files():
         shutil.copyfile(font, out_dir / "fonts" / font.name)
     return out_dir / "index.html"
+
+
+def _language_links(edition: Edition) -> str:
+    """Links to the same site in the book's other languages, each named in its own language."""
+    from babel import Locale
+
+    codes = [edition.book.config.language, *edition.book.languages]
+    if len(codes) < 2:
+        return ""
+    links = []
+    for code in codes:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code)
+        name = name[:1].upper() + name[1:]
+        if code == edition.lang:
+            links.append(f'<span lang="{code}" aria-current="true">{name}</span>')
+        else:
+            links.append(f'<a href="../../{code}/html/index.html" lang="{code}" hreflang="{code}">{name}</a>')
+    return " ".join(links)
 
 
 def _with_safe_chunk_ids(ast: dict) -> dict:
@@ -77,7 +99,7 @@ def write_epub(edition: Edition, out_file: Path, work: Path) -> Path:
     root = edition.book.root
     cover = write_cover(edition, work / "cover.svg")
     args = metadata_args(edition) + [
-        "--toc", "--toc-depth=2", "--split-level=1", "--epub-title-page=true",
+        "--toc", "--toc-depth=2", "--split-level=1", "--epub-title-page=true", "--wrap=none",
         "--css", str(root / TEMPLATES / "css" / "epub.css"),
         "--epub-cover-image", str(cover), "--resource-path", str(root), "-o", str(out_file)]
     # The AST was read and checked in the sandbox; the EPUB writer refuses

@@ -102,9 +102,13 @@ def _caption_label(caption, word: str, label: str) -> None:
         blocks.insert(0, {"t": "Plain", "c": prefix[:1]})
 
 
-def resolve(parts: list[Part], anchors: dict[str, Anchor], strings: dict
+def resolve(parts: list[Part], anchors: dict[str, Anchor], strings: dict, edition: str = ""
             ) -> tuple[list[Part], list[Diagnostic]]:
-    """Pass 2: replace cross-reference citations by numbered links."""
+    """Pass 2: replace cross-reference citations by numbered links.
+
+    ``edition`` names a translated edition in messages: a target can exist in
+    the source and still be missing from a translation."""
+    where = f" in the '{edition}' edition" if edition else ""
     problems: list[Diagnostic] = []
     resolved = []
     for part in parts:
@@ -126,7 +130,7 @@ def resolve(parts: list[Part], anchors: dict[str, Anchor], strings: dict
                     continue
                 anchor = anchors.get(ident)
                 if anchor is None:
-                    problems.append(error("X001", part.path, line, f"unknown cross-reference target '{ident}'",
+                    problems.append(error("X001", part.path, line, f"unknown cross-reference target '{ident}'{where}",
                                           _suggest(ident, anchors)))
                     continue
                 links.append(link(["xref"], text_inlines(_words(anchor, strings)), "#" + ident))

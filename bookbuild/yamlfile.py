@@ -74,7 +74,8 @@ def read_text(path: Path, rel: str, code: str) -> tuple[str | None, list[Diagnos
 
 
 def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    """Load one YAML file; ``code`` is the diagnostic code for syntax errors."""
+    """Load one YAML file; ``code`` is the diagnostic code for syntax errors
+    (B001 or T001); a duplicate key gets its area's structure code (B002, T002)."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -91,7 +92,7 @@ def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, lis
         if node is None:
             return None, [error(code, rel, 1, "file is empty")]
         doc = YamlDocument(None)
-        dups = _walk(node, (), doc.lines, rel, [0])
+        dups = _walk(node, (), doc.lines, rel, [0], code[0] + "002")
         if dups:
             return None, dups
         doc.data = loader.construct_document(node)
@@ -114,7 +115,7 @@ def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, lis
         loader.dispose()
 
 
-def _walk(node, path, lines, rel, visits) -> list[Diagnostic]:
+def _walk(node, path, lines, rel, visits, dup_code) -> list[Diagnostic]:
     visits[0] += 1
     if visits[0] > MAX_NODES:
         raise _TooManyAliases(node.start_mark.line + 1)
@@ -126,13 +127,13 @@ def _walk(node, path, lines, rel, visits) -> list[Diagnostic]:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(error("T002", rel, line,
+                problems.append(error(dup_code, rel, line,
                                       f"duplicate key '{key}' (first at line {seen[key]})"))
                 continue
             seen[key] = line
             lines[path + (key,)] = line
-            problems += _walk(value_node, path + (key,), lines, rel, visits)
+            problems += _walk(value_node, path + (key,), lines, rel, visits, dup_code)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            problems += _walk(item, path + (index,), lines, rel, visits)
+            problems += _walk(item, path + (index,), lines, rel, visits, dup_code)
     return problems

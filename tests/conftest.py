@@ -14,18 +14,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EPOCH = "1764028800"  # 2025-11-25: a fixed date, so outputs are comparable
 
 
-def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | None = None) -> Path:
-    """Lay ``base`` out in ``dest`` with the repository's templates, then ``overlay`` on top.
+def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | list[Path] | None = None) -> Path:
+    """Lay ``base`` out in ``dest`` with the repository's templates, then each overlay on top.
 
     In an overlay, a file named ``NAME.delete`` removes ``NAME`` from the book, and
     ``NAME.symlink`` makes ``NAME`` a symbolic link to the path the file holds.
+    Files named ``expected``, ``args`` and ``uses`` belong to test cases, not books.
     """
     shutil.copytree(base, dest)
     shutil.copytree(REPO / "templates", dest / "templates", dirs_exist_ok=True)
-    if overlay is not None:
-        for path in sorted(overlay.rglob("*")):
-            rel = path.relative_to(overlay)
-            if path.is_dir() or rel.parts[0] == "expected":
+    overlays = overlay if isinstance(overlay, list) else [overlay] if overlay else []
+    for layer in overlays:
+        for path in sorted(layer.rglob("*")):
+            rel = path.relative_to(layer)
+            if path.is_dir() or str(rel) in ("expected", "args", "uses"):
                 continue
             if path.name.endswith(".symlink"):  # its text is where the link points
                 (dest / rel.with_name(path.name[: -len(".symlink")])).symlink_to(path.read_text().strip())
@@ -56,6 +58,15 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess:
 def base_book(tmp_path_factory) -> Path:
     """The base fixture book, built in every format once for the whole session."""
     root = make_book(tmp_path_factory.mktemp("base") / "book")
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def bilingual_book(tmp_path_factory) -> Path:
+    """The base book with a partial French translation, built once."""
+    root = make_book(tmp_path_factory.mktemp("bilingual") / "book", overlay=FIXTURES / "fr")
     result = run(root, "build")
     assert result.returncode == 0, result.stderr
     return root

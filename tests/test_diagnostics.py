@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.diagnostics import CODES
-from conftest import make_book, run
+from conftest import FIXTURES, make_book, run
 
 CASES = Path(__file__).resolve().parent / "cases"
 ALL_CASES = sorted(p for p in CASES.iterdir() if p.is_dir())
@@ -27,7 +27,8 @@ def _expected_text(result) -> str:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
 def test_case(case: Path, tmp_path: Path) -> None:
-    root = make_book(tmp_path / "book", overlay=case)
+    uses = (case / "uses").read_text().split() if (case / "uses").exists() else []
+    root = make_book(tmp_path / "book", overlay=[FIXTURES / name for name in uses] + [case])
     args_file = case / "args"
     args = args_file.read_text().split() if args_file.exists() else ["check"]
     result = run(root, *args)

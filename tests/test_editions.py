@@ -165,10 +165,10 @@ def run_epubcheck(epub: Path) -> dict:
     return json.loads(report.read_text())
 
 
-@pytest.mark.parametrize("which", ["base_book", "real_book"])
-def test_epubcheck_passes(which: str, request) -> None:
+@pytest.mark.parametrize("which,lang", [("base_book", "en"), ("real_book", "en"), ("real_book", "fr")])
+def test_epubcheck_passes(which: str, lang: str, request) -> None:
     root = request.getfixturevalue(which)
-    epub = next((root / "dist" / "en").glob("*.epub"))
+    epub = next((root / "dist" / lang).glob("*.epub"))
     report = run_epubcheck(epub)
     problems = [f"{m['severity']} {m['ID']}: {m['message']}" for m in report["messages"]
                 if m["severity"] in ("FATAL", "ERROR", "WARNING")]
@@ -192,3 +192,11 @@ def test_real_book_has_both_tables_complete(real_book: Path) -> None:
     everything = "".join(pages.values())
     assert "Computer network and web technicians" in everything
     assert "codeberg.org/tokugawa-behr/Fleeing-to-Canada/issues" in everything
+
+
+def test_real_book_french_edition_uses_official_terms(real_book: Path) -> None:
+    reader = PdfReader(real_book / "dist" / "fr" / "fleeing-to-canada.pdf")
+    text = flat("\n".join(page.extract_text() for page in reader.pages))
+    for term in ("Expérience internationale Canada", "organisation", "FEER", "Jeunes professionnels",
+                 "Classification nationale des professions", "Tableau 2"):
+        assert term in text, term
