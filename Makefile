@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := $(PYTHON) build.py
 
 .DEFAULT_GOAL := book
-.PHONY: book html epub pdf check test clean system-deps translations new-language
+.PHONY: book html epub pdf check test clean system-deps translations new-language validate tools
 
 # The virtual environment, re-installed when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -23,6 +23,8 @@ system-deps:
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	ldconfig -p | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
@@ -37,6 +39,19 @@ html epub pdf: system-deps $(STAMP)
 check: $(STAMP)
 	$(BUILD) check
 
+# DAISY Ace, the EPUB accessibility checker, from the npm registry.  Its
+# Electron runner downloads a binary at install time, which cannot work here,
+# so install scripts are skipped and Ace drives Debian's Chromium instead.
+ACE := .tools/node_modules/.bin/ace-puppeteer
+$(ACE):
+	mkdir -p .tools
+	cd .tools && npm install --silent --no-audit --no-fund --ignore-scripts @daisy/ace@1.4.6
+tools: system-deps $(ACE)
+
+# Every validator on the editions in dist/: EPUBCheck, v.Nu, Ace, PDF checks.
+validate: tools book
+	$(BUILD) validate
+
 # Translators: what is translated, stale or missing (LANG=fr for one language,
 # DIFF=1 to see how the source changed), and a new language (LANG=es).
 # LANG only counts when given on the command line: the environment's LANG is the locale.
@@ -48,10 +63,10 @@ new-language: $(STAMP)
 	@test -n "$(BOOK_LANG)" || { echo "usage: make new-language LANG=es"; exit 2; }
 	$(BUILD) new-language $(BOOK_LANG)
 
-test: system-deps $(STAMP)
+test: tools $(STAMP)
 	$(BUILD) check
 	$(PYTHON) -m pytest
 
 clean:
-	rm -rf dist .cache .pytest_cache .hypothesis .dist-* .dist.lock
+	rm -rf dist .cache .tools .pytest_cache .hypothesis .dist-* .dist.lock
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

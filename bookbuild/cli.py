@@ -33,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--diff", action="store_true", help="show how the source changed in stale sections")
     status.add_argument("--accept", metavar="SECTION", action="append",
                         help="mark a section (or 'all') of LANG as translating the current source")
+    sub.add_parser("validate", help="run EPUBCheck, v.Nu and the PDF checks on the editions in dist/")
     new = sub.add_parser("new-language", help="scaffold a new language edition")
     new.add_argument("lang", help="ISO 639 language code, e.g. es")
     return top
@@ -55,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return report(run_check(root), args.strict)
+        if args.command == "validate":
+            from .validate import validate_dist
+            if not (root / "dist" / "manifest.json").is_file():
+                print("build.py: nothing to validate: build the book first (make book)", file=sys.stderr)
+                return EXIT_USAGE
+            return report(validate_dist(root / "dist"), strict=False)
         if args.command in ("translations", "new-language"):
             from . import translate_cmd
             if args.command == "new-language":

@@ -20,7 +20,7 @@ STRINGS_DIR = "templates/strings"
 KEYS = ("table", "tables", "section", "sections", "chapter", "chapters", "figure", "figures",
         "on_page", "and", "contents", "last_updated", "live_notice", "report_issue", "yes", "no",
         "sources", "checked", "dated", "notes", "edition", "about_title", "footnotes",
-        "untranslated", "stale")
+        "untranslated", "stale", "accessibility_summary")
 
 SCHEMA = {"type": "object", "additionalProperties": False, "required": list(KEYS),
           "properties": {k: {"type": "string"} for k in KEYS}}

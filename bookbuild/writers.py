@@ -98,7 +98,11 @@ def write_epub(edition: Edition, out_file: Path, work: Path) -> Path:
 
     root = edition.book.root
     cover = write_cover(edition, work / "cover.svg")
-    args = metadata_args(edition) + [
+    features = ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
+                "displayTransformability")
+    accessibility = ["-M", f"accessibilitySummary={typeset(edition.book.strings['accessibility_summary'], edition.lang)}"]
+    accessibility += [arg for feature in features for arg in ("-M", f"accessibilityFeatures={feature}")]
+    args = metadata_args(edition) + accessibility + [
         "--toc", "--toc-depth=2", "--split-level=1", "--epub-title-page=true", "--wrap=none",
         "--css", str(root / TEMPLATES / "css" / "epub.css"),
         "--epub-cover-image", str(cover), "--resource-path", str(root), "-o", str(out_file)]

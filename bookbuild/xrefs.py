@@ -50,7 +50,6 @@ def number(parts: list[Part], strings: dict) -> tuple[dict[str, Anchor], list[Di
                     label = ".".join(str(n) for n in counters[:level])
                     inlines[:0] = [span(["header-section-number"], [{"t": "Str", "c": label}]),
                                    {"t": "Space"}]
-                    attr[2].append(["data-number", label])
                 _register(attr, "sec", label, level, part, anchors, all_ids, problems)
             elif kind == "Table" and el["c"][0][0].startswith("tbl:"):
                 serial["tbl"] += 1
