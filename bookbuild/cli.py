@@ -124,7 +124,7 @@ def run_build(root: Path, formats: list[str], strict: bool) -> int:
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
             return EXIT_PROBLEMS
-        manifest = publish(root, stage, built, slug)
+        manifest = publish(root, stage, built, slug, {e.lang for e in editions})
     for entry in manifest["editions"]:
         print(f"  dist/{entry['path']}  ({entry['bytes']:,} bytes)")
     _progress("done", started)

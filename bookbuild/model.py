@@ -86,6 +86,7 @@ class Anchor:
     level: int  # heading level for sections, 0 otherwise
     path: str
     chapter: str
+    line: int = 1  # where the id is defined
 
 
 @dataclass(frozen=True)

@@ -58,14 +58,19 @@ def dist_lock(root: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def publish(root: Path, stage: Path, built: list[Output], slug: str) -> dict:
-    """Swap ``stage`` into ``dist/``, keeping earlier outputs that were not rebuilt."""
+def publish(root: Path, stage: Path, built: list[Output], slug: str, languages: set[str]) -> dict:
+    """Swap ``stage`` into ``dist/``, keeping earlier outputs that were not rebuilt.
+
+    Earlier outputs of a language not in ``languages`` (no longer in the book,
+    or left out by its translation policy) are dropped."""
     dist = root / DIST
     with dist_lock(root):
         new = Path(tempfile.mkdtemp(prefix=".dist-new-", dir=root))
         try:
             if dist.is_dir():
                 shutil.copytree(dist, new, dirs_exist_ok=True, copy_function=os.link)
+            for folder in [p for p in new.iterdir() if p.is_dir() and p.name not in languages]:
+                shutil.rmtree(folder)
             for output in built:
                 target = output.target(new)
                 if target.is_dir():
@@ -96,6 +101,7 @@ def write_manifest(base: Path, slug: str) -> dict:
             editions.append({"language": output.lang, "format": fmt, "path": output.path,
                              "bytes": _size(target), "sha256": _digest(target)})
     manifest = {"editions": editions}
+    (base / MANIFEST).unlink(missing_ok=True)  # it may be a hard link to the live dist/
     (base / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return manifest
 

@@ -14,6 +14,7 @@ from .sourcelines import find_line
 from .xrefs import Part
 
 _SCRIPT = re.compile(r"<\s*script|<\s*iframe|<\s*object|<\s*embed|\bon[a-z]+\s*=|javascript:", re.I)
+_REMOTE_CSS = re.compile(r"""@import|url\(\s*["']?\s*(?:https?:|ftp:|file:|//)""", re.I)
 
 
 def check_part(part: Part, root: Path) -> list[Diagnostic]:
@@ -28,14 +29,36 @@ def check_part(part: Part, root: Path) -> list[Diagnostic]:
                 problems.append(error("S003", part.path, find_line(part.source, match.group(0)),
                                       f"raw HTML that could run code: {match.group(0)!r}",
                                       "chapters may not carry scripts, event handlers or javascript: links"))
+                return  # one diagnostic for one hostile element
+            remote = _REMOTE_CSS.search(text)
+            if remote:
+                problems.append(error("S002", part.path, find_line(part.source, remote.group(0)),
+                                      f"raw HTML would fetch a stylesheet or file: {remote.group(0)!r}",
+                                      "the book's CSS lives in templates/css/"))
             for attr, url in re.findall(r"""\b(src|href)\s*=\s*["']?([^"'\s>]+)""", text, re.I):
                 problems.extend(_check_url(url, part, root, "image" if attr.lower() == "src" else "link"))
         elif kind in ("Link", "Image"):
             url = el["c"][2][0]
             problems.extend(_check_url(url, part, root, "image" if kind == "Image" else "link"))
+        attr = _attributes(el)
+        for key, value in attr:
+            if key.lower().startswith("on") or "javascript:" in value.lower():
+                problems.append(error("S003", part.path, find_line(part.source, key),
+                                      f"attribute that could run code: {key}={value[:40]!r}",
+                                      "chapters may not carry event handlers or javascript: URLs"))
 
     visit(part.blocks, on_element)
     return problems
+
+
+def _attributes(el: dict) -> list:
+    """The key-value attributes of an element that has them ({#id .class key=value})."""
+    content = el.get("c")
+    if el["t"] in ("Link", "Image", "Span", "Div", "Code", "CodeBlock", "Table", "Figure"):
+        return content[0][2]
+    if el["t"] == "Header":
+        return content[1][2]
+    return []
 
 
 def _check_url(url: str, part: Part, root: Path, kind: str) -> list[Diagnostic]:

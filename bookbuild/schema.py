@@ -66,8 +66,12 @@ def validate(schema: dict, doc: YamlDocument, rel: str,
     """
     validator = Draft202012Validator(schema, format_checker=FORMATS)
     found: list[Diagnostic] = []
+    reported: set[tuple] = set()
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(err.absolute_path)
+        if path in reported and err.validator != "additionalProperties":
+            continue  # one problem per value: a wrong type makes its enum check moot
+        reported.add(path)
         worded = word(err, path) if word else None
         if worded is None:
             worded = _generic(err, path, code)

@@ -18,13 +18,13 @@ def table_call_line(source: str, name: str) -> int:
     return _first_line(source, [_table_call(name)], 0) or 1
 
 
-def anchor_line(source: str, ident: str) -> int:
-    """The line that defines an id: ``{#id}``, or the ``table()`` call that makes it."""
+def anchor_line(source: str, ident: str, after: int = 0) -> int:
+    """The line after ``after`` that defines an id: ``{#id}``, or the ``table()`` call that makes it."""
     patterns = [r"#" + re.escape(ident) + r"(?![\w:-])"]
     if ident.startswith("tbl:"):
         patterns.append(r"id\s*=\s*['\"]" + re.escape(ident) + r"['\"]")
         patterns.append(_table_call(ident[4:]))
-    return _first_line(source, patterns, 0) or 1
+    return _first_line(source, patterns, after) or after or 1
 
 
 def _table_call(name: str) -> str:

@@ -94,8 +94,9 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter, texts: dic
         return None, problems + [error("J002", chapter.path, _tb_line(exc, chapter.path), exc.message)]
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
         return None, problems + [error("J002", chapter.path, _tb_line(exc, chapter.path), str(exc))]
-    except RecursionError:
-        return None, problems + [error("J003", chapter.path, 1, "templates include each other in a loop")]
+    except RecursionError as exc:
+        return None, problems + [error("J003", chapter.path, _tb_line(exc, chapter.path),
+                                       "templates include each other in a loop")]
     if problems:
         return None, problems
     return RenderedChapter(chapter, markdown, tuple(dict.fromkeys(used))), []

@@ -76,8 +76,9 @@ def _register(attr, kind, label, level, part, anchors, all_ids, problems) -> Non
     if ident in all_ids:
         if prefix in KINDS:
             first = anchors.get(ident)
-            where = f" (first in {first.path})" if first else ""
-            problems.append(error("X002", part.path, anchor_line(part.source, ident),
+            where = f" (first at {first.path}:{first.line})" if first else ""
+            after = first.line if first and first.path == part.path else 0
+            problems.append(error("X002", part.path, anchor_line(part.source, ident, after),
                                   f"duplicate id '{ident}'{where}",
                                   "every section, table and figure id must be unique in the book"))
         else:  # an automatic id that collides across chapters: make it unique
@@ -89,7 +90,8 @@ def _register(attr, kind, label, level, part, anchors, all_ids, problems) -> Non
         return
     all_ids.add(ident)
     if prefix in KINDS and (prefix == kind or kind == ""):
-        anchors[ident] = Anchor(ident, prefix, label, level, part.path, part.chapter)
+        anchors[ident] = Anchor(ident, prefix, label, level, part.path, part.chapter,
+                                anchor_line(part.source, ident))
 
 
 def _caption_label(caption, word: str, label: str) -> None:

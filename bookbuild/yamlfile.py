@@ -105,6 +105,10 @@ def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, lis
         line = mark.line + 1 if mark else 1
         return None, [error("S001", rel, line, f"YAML tag not allowed: {exc.problem}",
                             hint="tables hold plain data: no !!python or other tags")]
+    except (ValueError, TypeError, OverflowError) as exc:  # a scalar PyYAML cannot build
+        line = _bad_scalar_line(node)
+        return None, [error(code, rel, line, f"invalid YAML value: {exc}",
+                            "dates are written YYYY-MM-DD and must exist")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -113,6 +117,24 @@ def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, lis
         return None, [error(code, rel, 1, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()
+
+
+def _bad_scalar_line(node) -> int:
+    """The line of the first scalar that PyYAML fails to construct."""
+    probe = yaml.SafeLoader("")
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                probe.construct_object(current)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            stack += [n for pair in current.value for n in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+    return 1
 
 
 def _walk(node, path, lines, rel, visits, dup_code) -> list[Diagnostic]:

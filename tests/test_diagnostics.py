@@ -41,6 +41,31 @@ def test_case(case: Path, tmp_path: Path) -> None:
     assert actual == expected_file.read_text()
     code = case.name.split("-")[0]
     assert f" {code} " in result.stderr, f"the case {case.name} must produce {code}"
+    if result.returncode and args == ["check"]:
+        # The same input given to a build: refused before anything is written.
+        (root / "dist").mkdir()
+        (root / "dist" / "keep.txt").write_text("last good edition")
+        build = run(root, "build")
+        assert build.returncode == result.returncode and "Traceback" not in build.stderr
+        assert [p.name for p in (root / "dist").iterdir()] == ["keep.txt"]
+        assert not list(root.glob(".dist-*"))
+
+
+def test_the_hostile_corpus_is_large() -> None:
+    failing = [c for c in ALL_CASES if not (c / "expected").read_text().startswith("exit: 0")]
+    assert len(failing) >= 40
+
+
+def test_a_ten_megabyte_table_is_refused_quickly(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    with open(root / "tables" / "huge.yaml", "w") as handle:
+        handle.write("caption: Huge\nrows:\n")
+        line = "  - {name: " + "x" * 90 + "}\n"
+        handle.write(line * (10_000_000 // len(line) + 1))
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert result.stderr.startswith("tables/huge.yaml:1: T001 error: file is 10,")
+    assert "the limit is 2,000,000" in result.stderr
 
 
 def test_every_code_has_a_case() -> None:

@@ -1,7 +1,6 @@
 """The validators gate (make validate): every edition passes, and each check can fail."""
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
