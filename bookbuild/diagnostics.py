@@ -21,6 +21,7 @@ CODES: dict[str, str] = {
     "C001": "A chapter file is not valid UTF-8 text.",
     "C002": "A chapter does not start with a level-1 heading carrying a {#sec:...} id.",
     "C003": "A chapter shows an image whose file does not exist.",
+    "C004": "An image has no alt text for readers who cannot see it.",
     "T001": "A table file is not valid YAML, or not a mapping.",
     "T002": "A table file's structure is wrong: unknown or missing key, bad column declaration.",
     "T003": "A cell does not match its column's declared type, allowed values or format.",

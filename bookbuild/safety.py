@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .ast import visit
+from .ast import stringify, visit
 from .diagnostics import Diagnostic, error
 from .sourcelines import find_line
 from .xrefs import Part
@@ -39,6 +39,11 @@ def check_part(part: Part, root: Path) -> list[Diagnostic]:
                 problems.extend(_check_url(url, part, root, "image" if attr.lower() == "src" else "link"))
         elif kind in ("Link", "Image"):
             url = el["c"][2][0]
+            if kind == "Image" and not stringify(el["c"][1]).strip():
+                line = find_line(part.source, f"![]({url}") if f"![]({url}" in part.source else find_line(part.source, url)
+                problems.append(error("C004", part.path, line,
+                                      f"image without alt text: {url}",
+                                      "describe it for readers who cannot see it: ![A map of Canada](images/map.svg)"))
             problems.extend(_check_url(url, part, root, "image" if kind == "Image" else "link"))
         attr = _attributes(el)
         for key, value in attr:
