@@ -102,49 +102,38 @@ def run_check(root: Path) -> list[Diagnostic]:
 
 def run_build(root: Path, formats: list[str], strict: bool) -> int:
     from .outputs_check import check_outputs
-    from .publish import output_for, publish, staging
+    from .publish import publish, staging
+    from .render import render_all
 
     started = time.monotonic()
+    progress = _progress_printer(started)
     book, editions, problems = gather(root)
+    progress(f"checked {len(editions)} edition(s)")
     status = report(problems, strict)
     if status or not editions or has_errors(problems):
         print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
         return max(status, EXIT_PROBLEMS)
-    slug = book.config.slug
-    built = []
     with staging(root) as stage:
-        for edition in editions:
-            (stage / edition.lang).mkdir(parents=True)
-            for fmt in formats:
-                output = output_for(edition.lang, fmt, slug)
-                _progress(f"{edition.lang}: writing {fmt}", started)
-                _write(fmt, edition, output.target(stage), stage / edition.lang)
-                built.append(output)
-        problems = check_outputs(stage, built)
+        built, fresh = render_all(editions, formats, stage, progress)
+        problems = check_outputs(stage, fresh)
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
             return EXIT_PROBLEMS
-        manifest = publish(root, stage, built, slug, {e.lang for e in editions})
+        manifest = publish(root, stage, built, book.config.slug, {e.lang for e in editions})
     for entry in manifest["editions"]:
         print(f"  dist/{entry['path']}  ({entry['bytes']:,} bytes)")
-    _progress("done", started)
+    print(f"build.py: {len(built)} output(s), {len(fresh)} written and {len(built) - len(fresh)} "
+          f"unchanged, in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return EXIT_OK
 
 
-def _write(fmt, edition, target: Path, stage: Path) -> None:
-    if fmt == "html":
-        from .writers import write_html_site
-        write_html_site(edition, target)
-    elif fmt == "epub":
-        from .writers import write_epub
-        write_epub(edition, target, stage)
-    else:
-        from .pdf import write_pdf
-        write_pdf(edition, target)
+def _progress_printer(started: float):
+    """Progress lines on a terminal (or with BOOKBUILD_PROGRESS=1); silence in CI logs."""
+    import os
 
-
-def _progress(message: str, started: float) -> None:
-    print(f"[{time.monotonic() - started:5.1f}s] {message}", file=sys.stderr, flush=True)
+    if not (sys.stderr.isatty() or os.environ.get("BOOKBUILD_PROGRESS") == "1"):
+        return lambda message: None
+    return lambda message: print(f"[{time.monotonic() - started:5.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def report(problems: list[Diagnostic], strict: bool) -> int:

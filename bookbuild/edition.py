@@ -39,7 +39,7 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     fmt = Formatter(lang, local.strings)
     texts = book.languages[lang].table_texts if lang in book.languages else {}
     front = env.get_template("about.md.j2").render(book=local.config, s=local.strings, updated=stamp.text)
-    parts = [Part("about", "templates/about.md.j2", front, read_markdown(front, "templates/about.md.j2")["blocks"])]
+    parts = [Part("about", "templates/about.md.j2", front, read_markdown(front, "templates/about.md.j2", book.root)["blocks"])]
     problems: list[Diagnostic] = []
     used: set[str] = set()
     counts = {"total": 0, "current": 0}
@@ -50,7 +50,7 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
             continue
         used.update(rendered.tables_used)
         part = Part(chapter.id, chapter.path, chapter.source,
-                    read_markdown(rendered.markdown, chapter.path)["blocks"])
+                    read_markdown(rendered.markdown, chapter.path, book.root)["blocks"])
         if lang != book.config.language:
             part, found = _translated(env, local, chapter, part, fmt, texts, counts)
             problems += found
@@ -93,7 +93,7 @@ def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts
     rendered, problems = render_chapter(env, local, translation, fmt, texts)
     if rendered is None:
         return source_part, problems
-    theirs = read_markdown(rendered.markdown, translation.path)["blocks"]
+    theirs = read_markdown(rendered.markdown, translation.path, local.root)["blocks"]
     problems += translation_warnings(source, translation, statuses)
     blocks = splice(source_part.blocks, theirs, statuses, local.strings, local.config.language)
     return Part(source.id, translation.path, translation.source, blocks), problems

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pypandoc
 
@@ -20,9 +21,17 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def read_markdown(text: str, rel: str) -> dict:
-    """Markdown to Pandoc's JSON AST, sandboxed."""
-    return json.loads(run(["-f", READER, "-t", "json", "--sandbox"], text, rel))
+def read_markdown(text: str, rel: str, root: Path | None = None) -> dict:
+    """Markdown to Pandoc's JSON AST, sandboxed; cached under ``root/.cache`` by content."""
+    from .cache import digest, get_json, put_json, tool_versions
+
+    key = digest(tool_versions(), READER, text) if root else ""
+    ast = get_json(root, "ast", key) if root else None
+    if ast is None:
+        ast = json.loads(run(["-f", READER, "-t", "json", "--sandbox"], text, rel))
+        if root:
+            put_json(root, "ast", key, ast)
+    return ast
 
 
 def write(ast: dict, to: str, args: list[str], rel: str, epoch: int, sandbox: bool = True) -> str:

@@ -81,12 +81,13 @@ def test_ctrl_c_leaves_no_half_written_output_and_no_lock(tmp_path: Path) -> Non
     root = copy_real_book(tmp_path / "book")
     assert run(root, "build", "--format", "html").returncode == 0
     before = manifest(root)
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764028800"}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764028800", "BOOKBUILD_PROGRESS": "1"}
     build = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "build"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while "writing pdf" not in build.stderr.readline() and time.monotonic() < deadline:
+    while "checked" not in build.stderr.readline() and time.monotonic() < deadline:
         pass
+    time.sleep(1.0)  # the PDFs take several seconds: interrupt while they are written
     build.send_signal(signal.SIGINT)
     _, err = build.communicate(timeout=120)
     assert build.returncode == 130, err

@@ -1,0 +1,94 @@
+"""A content-addressed cache under ``.cache/``.
+
+Keys are sha256 digests of everything an artefact depends on: its inputs and
+the versions of the tools and of this package.  An entry is written to a
+temporary name and renamed into place, so a reader never sees half of one.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+CACHE_DIR = ".cache"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(*parts: str | bytes) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "big") + data)
+    return hasher.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def tool_versions() -> str:
+    """Pandoc's, WeasyPrint's and this package's versions: a change in any invalidates the cache."""
+    import pypandoc
+
+    source = digest(*(p.read_bytes() for p in sorted(PACKAGE.glob("*.py"))))
+    return json.dumps({"pandoc": pypandoc.get_pandoc_version(), "weasyprint": version("weasyprint"),
+                       "babel": version("babel"), "bookbuild": source}, sort_keys=True)
+
+
+def tree_digest(*folders: Path) -> str:
+    """Digest of every file's path and content under ``folders``."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+            parts += [str(path.relative_to(folder.parent)), path.read_bytes()]
+    return digest(*parts)
+
+
+def get_json(root: Path, kind: str, key: str):
+    path = root / CACHE_DIR / kind / f"{key}.json"
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def put_json(root: Path, kind: str, key: str, value) -> None:
+    _atomic_write(root / CACHE_DIR / kind / f"{key}.json", json.dumps(value).encode("utf-8"))
+
+
+def fetch_output(root: Path, key: str, target: Path) -> bool:
+    """Copy a cached output (a file or a folder) to ``target``; False on a miss."""
+    entry = root / CACHE_DIR / "outputs" / key / "output"
+    if not entry.exists():
+        return False
+    if entry.is_dir():
+        shutil.copytree(entry, target)
+    else:
+        shutil.copyfile(entry, target)
+    return True
+
+
+def store_output(root: Path, key: str, target: Path) -> None:
+    folder = root / CACHE_DIR / "outputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / key).exists():
+        return
+    temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+    if target.is_dir():
+        shutil.copytree(target, temporary / "output")
+    else:
+        shutil.copyfile(target, temporary / "output")
+    try:
+        os.replace(temporary, folder / key)
+    except OSError:  # another build stored it first
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)

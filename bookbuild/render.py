@@ -1,0 +1,88 @@
+"""Stage: write every (edition, format) output, in parallel, reusing the cache.
+
+Each output's cache key covers the edition's resolved AST, its words and
+metadata, every file under templates/ and images/, and the tool versions.
+An unchanged output is copied from ``.cache/``; the rest are written by a
+pool of processes, one per core, PDFs first because they take longest.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import digest, fetch_output, store_output, tool_versions, tree_digest
+from .model import Edition
+from .publish import Output, output_for
+
+ORDER = {"pdf": 0, "epub": 1, "html": 2}
+
+
+@dataclass(frozen=True)
+class Job:
+    edition: Edition
+    output: Output
+    target: Path
+    work: Path
+    key: str
+
+
+def output_key(edition: Edition, fmt: str, inputs: str) -> str:
+    book = edition.book
+    words = json.dumps([book.config.__dict__, book.strings, edition.stamp.__dict__], sort_keys=True, default=str)
+    return digest(tool_versions(), fmt, edition.lang, words, inputs, json.dumps(edition.ast, sort_keys=True))
+
+
+def render_all(editions: list[Edition], formats: list[str], stage: Path, progress) -> tuple[list[Output], list[Output]]:
+    """Write every output into ``stage``; returns (all outputs, those rendered afresh)."""
+    root = editions[0].book.root
+    inputs = tree_digest(root / "templates", root / "images")
+    jobs, fresh, built = [], [], []
+    for edition in editions:
+        (stage / edition.lang).mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            output = output_for(edition.lang, fmt, edition.book.config.slug)
+            job = Job(edition, output, output.target(stage), stage / edition.lang, output_key(edition, fmt, inputs))
+            built.append(output)
+            if fetch_output(root, job.key, job.target):
+                progress(f"{edition.lang}: {fmt} unchanged, from the cache")
+            else:
+                jobs.append(job)
+    jobs.sort(key=lambda j: ORDER[j.output.format])
+    if jobs:
+        workers = min(len(jobs), os.cpu_count() or 1)
+        if workers == 1:
+            results = map(_run, jobs)
+            _collect(results, jobs, progress, root, fresh)
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                try:
+                    _collect(pool.imap(_run, jobs), jobs, progress, root, fresh)
+                except BaseException:
+                    pool.terminate()
+                    raise
+    return built, fresh
+
+
+def _collect(results, jobs, progress, root, fresh) -> None:
+    for job, _ in zip(jobs, results):
+        store_output(root, job.key, job.target)
+        fresh.append(job.output)
+        progress(f"{job.edition.lang}: wrote {job.output.format}")
+
+
+def _run(job: Job) -> None:
+    fmt, edition = job.output.format, job.edition
+    if fmt == "html":
+        from .writers import write_html_site
+        write_html_site(edition, job.target)
+    elif fmt == "epub":
+        from .writers import write_epub
+        work = job.work / ".work-epub"
+        work.mkdir(exist_ok=True)
+        write_epub(edition, job.target, work)
+    else:
+        from .pdf import write_pdf
+        write_pdf(edition, job.target)

@@ -1,0 +1,59 @@
+"""The cache under .cache/ saves work and never serves a stale edition."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from conftest import make_book, run
+
+
+def summary(result) -> str:
+    return re.search(r"\d+ output\(s\), \d+ written and \d+ unchanged", result.stderr).group(0)
+
+
+def test_nothing_changed_means_no_conversion(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert summary(run(root, "build")) == "3 output(s), 3 written and 0 unchanged"
+    assert summary(run(root, "build")) == "3 output(s), 0 written and 3 unchanged"
+
+
+def test_an_edit_appears_in_every_format(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert run(root, "build").returncode == 0
+    chapter = root / "chapters/en/first.md"
+    chapter.write_text(chapter.read_text().replace("A paragraph with", "A freshly edited paragraph with"))
+    result = run(root, "build")
+    assert summary(result) == "3 output(s), 3 written and 0 unchanged"
+    assert "freshly edited" in (root / "dist/en/html/first.html").read_text()
+    with zipfile.ZipFile(root / "dist/en/test-book.epub") as epub:
+        assert any("freshly edited" in epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
+    text = " ".join(p.extract_text() for p in PdfReader(root / "dist/en/test-book.pdf").pages)
+    assert "freshly edited" in text
+
+
+def test_a_template_change_is_not_served_from_the_cache(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert run(root, "build").returncode == 0
+    css = root / "templates/css/screen.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    result = run(root, "build", "--format", "html")
+    assert summary(result) == "1 output(s), 1 written and 0 unchanged"
+    assert "/* changed */" in (root / "dist/en/html/book.css").read_text()
+
+
+def test_editing_a_table_reparses_only_the_chapters_that_use_it(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    (root / "tables/spare.yaml").write_text(
+        "caption: Spare\ncolumns:\n  - {name: word, label: Word, type: string}\n"
+        "sources:\n  - {title: Nowhere, url: 'https://example.org/', checked: 2026-01-01}\nrows:\n  - {word: alpha}\n")
+    second = root / "chapters/en/second.md"
+    second.write_text(second.read_text() + '\n{{ table("spare") }}\n')
+    assert run(root, "check").returncode == 0
+    before = set((root / ".cache/ast").iterdir())
+    spare = root / "tables/spare.yaml"
+    spare.write_text(spare.read_text().replace("alpha", "omega"))
+    assert run(root, "check").returncode == 0
+    assert len(set((root / ".cache/ast").iterdir()) - before) == 1  # second.md only
