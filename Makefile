@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := $(PYTHON) build.py
 
 .DEFAULT_GOAL := book
-.PHONY: book html epub pdf check test clean system-deps translations new-language validate tools
+.PHONY: book html epub pdf check test clean system-deps translations new-language validate tools bench
 
 # The virtual environment, re-installed when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -47,6 +47,13 @@ $(ACE):
 	mkdir -p .tools
 	cd .tools && npm install --silent --no-audit --no-fund --ignore-scripts @daisy/ace@1.4.6
 tools: system-deps $(ACE)
+
+# The benchmark (not part of make test): SIZES and RUNS may be given.
+SIZES ?= 10 50 200
+RUNS  ?= 3
+bench: system-deps $(STAMP)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
+	$(PYTHON) bench/run.py --sizes $(SIZES) --runs $(RUNS)
 
 # Every validator on the editions in dist/: EPUBCheck, v.Nu, Ace, PDF checks.
 validate: tools book

@@ -101,11 +101,25 @@ def run_check(root: Path) -> list[Diagnostic]:
 
 
 def run_build(root: Path, formats: list[str], strict: bool) -> int:
+    from . import fastpath
+    from .stamp import source_date_epoch
+
+    started = time.monotonic()
+    print_ = fastpath.fingerprint(root, formats, strict, source_date_epoch(root))
+    if fastpath.up_to_date(root, print_):
+        print("build.py: dist/ is up to date: nothing changed since the last build", file=sys.stderr)
+        return EXIT_OK
+    status = _build(root, formats, strict, started)
+    if status == EXIT_OK:
+        fastpath.remember(root, print_)
+    return status
+
+
+def _build(root: Path, formats: list[str], strict: bool, started: float) -> int:
     from .outputs_check import check_outputs
     from .publish import publish, staging
     from .render import render_all
 
-    started = time.monotonic()
     progress = _progress_printer(started)
     book, editions, problems = gather(root)
     progress(f"checked {len(editions)} edition(s)")

@@ -7,9 +7,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from babel.dates import format_date
-
-from .model import Stamp
 
 
 def source_date_epoch(root: Path) -> int:
@@ -23,9 +20,13 @@ def source_date_epoch(root: Path) -> int:
             return int(out)
     except OSError:
         pass
-    return int(time.time())  # not a git checkout: today
+    return int(time.time()) // 86400 * 86400  # not a git checkout: today, at midnight UTC
 
 
-def make_stamp(epoch: int, lang: str) -> Stamp:
+def make_stamp(epoch: int, lang: str):
+    from babel.dates import format_date
+
+    from .model import Stamp
+
     day = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).date()
     return Stamp(epoch, day.isoformat(), format_date(day, format="long", locale=lang))

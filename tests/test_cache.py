@@ -17,7 +17,11 @@ def summary(result) -> str:
 def test_nothing_changed_means_no_conversion(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     assert summary(run(root, "build")) == "3 output(s), 3 written and 0 unchanged"
+    assert "dist/ is up to date" in run(root, "build").stderr
+    # dist/ touched by hand: the build runs again, and takes everything from the cache.
+    (root / "dist/en/test-book.epub").unlink()
     assert summary(run(root, "build")) == "3 output(s), 0 written and 3 unchanged"
+    assert (root / "dist/en/test-book.epub").is_file()
 
 
 def test_an_edit_appears_in_every_format(tmp_path: Path) -> None:

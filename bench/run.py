@@ -1,0 +1,201 @@
+"""make bench: the pipeline against the raw tools and Quarto's Typst path.
+
+For the real book and synthetic books of N chapters (two languages each), it
+measures a cold full build, a no-op rebuild, a one-chapter edit (HTML only,
+then all formats) and peak memory, each the median of several runs, beside:
+
+- the raw-tool floor: plain `pandoc` and `weasyprint` commands, serially, on
+  the same book already templated into one Markdown file per language;
+- Quarto's PDF path: `pandoc -t typst`, then the `typst` package.
+
+Results go to bench/results/<timestamp>.md and .json, with the machine.
+Usage: python bench/run.py [--sizes 10 50 200] [--runs 3] [--no-real]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+PY = sys.executable
+EPOCH = {"SOURCE_DATE_EPOCH": "1764028800"}
+
+
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """(seconds, peak MiB of the largest process in the command's tree)."""
+    probe = ("import resource, subprocess, sys, time; t = time.monotonic(); "
+             "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+             "e = time.monotonic() - t; "
+             "m = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
+             "print(e, m) if r.returncode == 0 else sys.exit(r.stderr.decode()[-2000:])")
+    out = subprocess.run([PY, "-c", probe, *command], cwd=cwd, capture_output=True, text=True,
+                         env={**os.environ, **EPOCH})
+    if out.returncode:
+        raise SystemExit(f"failed: {' '.join(command)}\n{out.stderr}")
+    seconds, mib = out.stdout.split()
+    return float(seconds), float(mib)
+
+
+def build(root: Path, *extra: str) -> tuple[float, float]:
+    return timed([PY, str(REPO / "build.py"), "--root", str(root), "build", *extra])
+
+
+def raw_markdown(root: Path) -> dict[str, Path]:
+    """The book templated into one Markdown file per language (input for the raw tools)."""
+    if (root / "raw").is_dir():
+        return {p.stem: p for p in (root / "raw").glob("*.md")}
+    from bookbuild.edition import edition_book
+    from bookbuild.load import load
+    from bookbuild.locale_text import Formatter
+    from bookbuild.templating import make_environment, render_chapter
+
+    book, _ = load(root)
+    (root / "raw").mkdir()
+    files = {}
+    for lang in (book.config.language, *book.languages):
+        local = edition_book(book, lang)
+        env, fmt = make_environment(root), Formatter(lang, local.strings)
+        texts = book.languages[lang].table_texts if lang in book.languages else {}
+        chapters = [book.languages[lang].chapters.get(c.id, c) if lang in book.languages else c
+                    for c in book.chapters]
+        parts = [render_chapter(env, local, c, fmt, texts)[0].markdown for c in chapters]
+        files[lang] = root / "raw" / f"{lang}.md"
+        files[lang].write_text("\n\n".join(parts))
+    return files
+
+
+def raw_floor(root: Path) -> float:
+    from bookbuild.pandoc import pandoc_path
+
+    pandoc = pandoc_path()
+    weasy = str(Path(PY).parent / "weasyprint")
+    total = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for lang, md in raw_markdown(root).items():
+            for command in ([pandoc, str(md), "-f", "markdown-citations", "-s", "--toc", "-M", f"title=Book {lang}", "-o", f"{tmp}/{lang}.html"],
+                            [pandoc, str(md), "-f", "markdown-citations", "--toc", "-M", f"title=Book {lang}", "-o", f"{tmp}/{lang}.epub"],
+                            [pandoc, str(md), "-f", "markdown-citations", "-s", "-t", "html5", "-M", f"title=Book {lang}", "-o", f"{tmp}/p-{lang}.html"],
+                            [weasy, f"{tmp}/p-{lang}.html", f"{tmp}/{lang}.pdf"]):
+                total += timed(command)[0]
+    return total
+
+
+def typst_pdf(root: Path) -> float:
+    """Quarto's PDF path on the source language: pandoc -t typst, then typst."""
+    from bookbuild.pandoc import pandoc_path
+
+    md = raw_markdown(root)["en"]
+    with tempfile.TemporaryDirectory() as tmp:
+        header = Path(tmp) / "header.typ"
+        header.write_text("#show figure: set block(breakable: true)\n")
+        convert = timed([pandoc_path(), str(md), "-f", "markdown-citations", "-s", "-t", "typst", "-H", str(header), "-o", f"{tmp}/book.typ"])[0]
+        compile_ = timed([PY, "-c", f"import typst; typst.compile('{tmp}/book.typ', output='{tmp}/book.pdf', "
+                                    f"timestamp=1764028800)"])[0]
+    return convert + compile_
+
+
+def edit_one_chapter(root: Path, serial: int) -> None:
+    chapters = sorted((root / "chapters" / "en").glob("*.md"))
+    middle = chapters[len(chapters) // 2]
+    middle.write_text(middle.read_text() + f"\n\nAn edited sentence, number {serial}.\n")
+
+
+def measure(name: str, root: Path, runs: int) -> dict:
+    cold, noop, edit_html, edit_all, memory = [], [], [], [], []
+    for run in range(runs):
+        for folder in ("dist", ".cache"):
+            shutil.rmtree(root / folder, ignore_errors=True)
+        seconds, mib = build(root)
+        cold.append(seconds)
+        memory.append(mib)
+        noop.append(build(root)[0])
+        edit_one_chapter(root, 2 * run)
+        edit_html.append(build(root, "--format", "html")[0])
+        edit_one_chapter(root, 2 * run + 1)
+        edit_all.append(build(root)[0])
+        print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s, no-op {noop[-1]:.2f}s, "
+              f"edit html {edit_html[-1]:.2f}s, edit all {edit_all[-1]:.1f}s", flush=True)
+    floor = statistics.median(raw_floor(root) for _ in range(runs))
+    typst = statistics.median(typst_pdf(root) for _ in range(runs))
+    chapters = len(list((root / "chapters" / "en").glob("*.md")))
+    result = {"book": name, "chapters": chapters, "runs": runs,
+              "cold_s": statistics.median(cold), "noop_s": statistics.median(noop),
+              "edit_html_s": statistics.median(edit_html), "edit_all_s": statistics.median(edit_all),
+              "peak_mib": max(memory), "raw_floor_s": floor, "typst_pdf_s": typst}
+    result["cold_vs_floor"] = result["cold_s"] / floor
+    result["edit_all_vs_cold"] = result["edit_all_s"] / result["cold_s"]
+    result["edit_all_vs_typst"] = result["edit_all_s"] / typst
+    result["cold_s_per_chapter"] = result["cold_s"] / chapters
+    return result
+
+
+def machine() -> dict:
+    from importlib.metadata import version
+
+    import pypandoc
+
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "pandoc": pypandoc.get_pandoc_version(), "weasyprint": version("weasyprint"),
+            "typst": version("typst")}
+
+
+def table(results: list[dict], info: dict) -> str:
+    rows = ["| book | chapters | cold | ×floor | no-op | edit: HTML | edit: all | edit/cold | edit/Typst | peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        rows.append(f"| {r['book']} | {r['chapters']} | {r['cold_s']:.1f} s | {r['cold_vs_floor']:.2f} | "
+                    f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_all_s']:.1f} s | "
+                    f"{r['edit_all_vs_cold']:.2f} | {r['edit_all_vs_typst']:.2f} | {r['peak_mib']:.0f} |")
+    notes = [f"- machine: {info['cores']} cores, Python {info['python']}, Pandoc {info['pandoc']}, "
+             f"WeasyPrint {info['weasyprint']}, typst {info['typst']}",
+             "- cold: all formats, both languages, empty cache; ×floor: cold / the raw tools run serially;",
+             "  edit: one chapter changed; edit/Typst: all formats after an edit / Pandoc→Typst PDF of the book."]
+    return "\n".join(rows + [""] + notes) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-real", action="store_true")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_real:
+            real = Path(tmp) / "real"
+            real.mkdir()
+            shutil.copy(REPO / "book.yaml", real)
+            for folder in ("chapters", "tables", "templates", "images"):
+                if (REPO / folder).is_dir():
+                    shutil.copytree(REPO / folder, real / folder)
+            results.append(measure("real book", real, args.runs))
+        for size in args.sizes:
+            root = synth.make_book(Path(tmp) / f"synthetic-{size}", size)
+            results.append(measure(f"synthetic {size}", root, args.runs))
+    info = machine()
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{stamp}.json").write_text(json.dumps({"machine": info, "results": results}, indent=2) + "\n")
+    (out / f"{stamp}.md").write_text(table(results, info))
+    print(table(results, info))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The no-op build: when no input changed since the last good build, say so and stop.
+
+A fingerprint of every input file, the requested formats, the build date and
+the tool versions is recorded after each successful build.  It is computed
+from file contents with the standard library only, before anything heavy is
+imported, so an author's "make book" with nothing changed returns at once.
+The published manifest is fingerprinted too: if dist/ was touched, the build runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from importlib.metadata import version
+from pathlib import Path
+
+INPUTS = ("book.yaml", "chapters", "tables", "templates", "images")
+RECORD = Path(".cache") / "last-build.json"
+
+
+def fingerprint(root: Path, formats: list[str], strict: bool, epoch: int) -> str:
+    hasher = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = [root / name for name in INPUTS if (root / name).is_file()]
+    for name in INPUTS:
+        if (root / name).is_dir():
+            files += sorted(p for p in (root / name).rglob("*") if p.is_file())
+    files += sorted(package.glob("*.py"))
+    for path in files:
+        hasher.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    pandoc = importlib.util.find_spec("pypandoc")
+    tools = [version(name) for name in ("weasyprint", "pypandoc-binary", "babel", "jinja2")]
+    hasher.update(json.dumps([sorted(formats), strict, epoch, tools, pandoc and pandoc.origin]).encode())
+    return hasher.hexdigest()
+
+
+def _manifest_digest(root: Path) -> str:
+    manifest = root / "dist" / "manifest.json"
+    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else ""
+
+
+def up_to_date(root: Path, print_: str) -> bool:
+    try:
+        record = json.loads((root / RECORD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    if record.get("fingerprint") != print_ or record.get("manifest") != _manifest_digest(root) or not record["manifest"]:
+        return False
+    return _outputs_present(root)
+
+
+def _outputs_present(root: Path) -> bool:
+    """Every output the manifest lists is still there, at its size (a cheap check of dist/)."""
+    editions = json.loads((root / "dist" / "manifest.json").read_text("utf-8"))["editions"]
+    for entry in editions:
+        path = root / "dist" / entry["path"]
+        if not path.is_file() or (entry["format"] != "html" and path.stat().st_size != entry["bytes"]):
+            return False
+    return True
+
+
+def remember(root: Path, print_: str) -> None:
+    path = root / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"fingerprint": print_, "manifest": _manifest_digest(root)}), "utf-8")
+    temporary.replace(path)
