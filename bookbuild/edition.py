@@ -42,7 +42,7 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     parts = [Part("about", "templates/about.md.j2", front, read_markdown(front, "templates/about.md.j2", book.root)["blocks"])]
     problems: list[Diagnostic] = []
     used: set[str] = set()
-    counts = {"total": 0, "current": 0}
+    statuses: list = []  # every section's translation status, for the policy
     for chapter in book.chapters:
         rendered, found = render_chapter(env, local, chapter, fmt, texts)
         problems += found
@@ -52,8 +52,9 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
         part = Part(chapter.id, chapter.path, chapter.source,
                     read_markdown(rendered.markdown, chapter.path, book.root)["blocks"])
         if lang != book.config.language:
-            part, found = _translated(env, local, chapter, part, fmt, texts, counts)
+            part, found, chapter_statuses = _translated(env, local, chapter, part, fmt, texts)
             problems += found
+            statuses += chapter_statuses
         problems += _check_opening(part)
         problems += check_part(part, book.root)
         parts.append(part)
@@ -61,8 +62,8 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
         return None, problems  # references into a chapter that failed would only add noise
     if lang == book.config.language:
         problems += unused_tables(book, used)
-    elif counts["total"] and 100 * counts["current"] < book.config.translation_minimum * counts["total"]:
-        percent = 100 * counts["current"] // counts["total"]
+    elif statuses and 100 * _current(statuses) < book.config.translation_minimum * len(statuses):
+        percent = 100 * _current(statuses) // len(statuses)
         return None, problems + [warning(
             "L003", "book.yaml", book.languages[lang].config_line,
             f"the '{lang}' edition is left out: {percent}% of its sections are up to date, "
@@ -80,23 +81,26 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     return Edition(local, lang, stamp, ast, anchors), problems
 
 
-def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts, counts
-                ) -> tuple[Part, list[Diagnostic]]:
-    """Splice one chapter's translation over its source, section by section."""
+def _current(statuses) -> int:
+    return sum(s.state == TRANSLATED for s in statuses)
+
+
+def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts):
+    """Splice one chapter's translation over its source, section by section.
+
+    Returns the spliced part, its problems, and each section's status."""
     translation = local.languages[fmt.lang].chapters.get(source.id)
     statuses = chapter_status(source.source, translation.source if translation else None)
-    counts["total"] += len(statuses)
-    counts["current"] += sum(s.state == TRANSLATED for s in statuses)
     if translation is None or all(s.state == MISSING for s in statuses):
         blocks = splice(source_part.blocks, [], statuses, local.strings, local.config.language)
-        return Part(source.id, source.path, source.source, blocks), []
+        return Part(source.id, source.path, source.source, blocks), [], statuses
     rendered, problems = render_chapter(env, local, translation, fmt, texts)
     if rendered is None:
-        return source_part, problems
+        return source_part, problems, statuses
     theirs = read_markdown(rendered.markdown, translation.path, local.root)["blocks"]
     problems += translation_warnings(source, translation, statuses)
     blocks = splice(source_part.blocks, theirs, statuses, local.strings, local.config.language)
-    return Part(source.id, translation.path, translation.source, blocks), problems
+    return Part(source.id, translation.path, translation.source, blocks), problems, statuses
 
 
 def _prepare_table(el) -> None:
