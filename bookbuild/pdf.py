@@ -62,6 +62,19 @@ def print_html(edition: Edition) -> str:
     return write(print_ast(edition), "html5", args, "pdf", edition.stamp.epoch)
 
 
+def _refusal(url: str, root: Path, edition: Edition):
+    """S002 for a URL WeasyPrint was refused, pointing at the stylesheet line that asked for it."""
+    from .sourcelines import find_line
+
+    css = root / TEMPLATES / "css" / "print.css"
+    text = css.read_text("utf-8")
+    if url in text:
+        where, line = "templates/css/print.css", find_line(text, url)
+    else:
+        where, line = f"dist/{edition.lang}/{edition.book.config.slug}.pdf", 1
+    return error("S002", where, line, f"refused to fetch {url}", "the PDF may use only files inside the project")
+
+
 def write_pdf(edition: Edition, out_file: Path) -> Path:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -90,8 +103,7 @@ def write_pdf(edition: Edition, out_file: Path) -> Path:
     stylesheet = weasyprint.CSS(string=css, url_fetcher=ProjectFetcher(), font_config=fonts)
     document = html.render(stylesheets=[stylesheet], font_config=fonts)
     if refused:
-        raise BuildFailed([error("S002", "pdf", 1, f"refused to fetch {url}",
-                                 "the PDF may use only files inside the project") for url in refused])
+        raise BuildFailed([_refusal(url, root, edition) for url in refused])
     document.write_pdf(out_file, pdf_identifier=edition.book.config.identifier.encode(),
                        custom_metadata=True, pdf_tags=True)
     return out_file
