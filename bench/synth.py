@@ -47,8 +47,9 @@ def chapter_text(n: int, chapters: int, words: list[str], seed: int) -> tuple[st
             count += len(para.split())
             out += [para, ""]
             plain += [para, ""]
-        other = rng.randint(1, chapters)
-        ref = f"See @sec:c{other}-{rng.randint(1, 5)} and @tbl:t{other}."
+        refs = random.Random(seed * 100 + s)  # the same references in every language
+        other = refs.randint(1, chapters)
+        ref = f"See @sec:c{other}-{refs.randint(1, 5)} and @tbl:t{other}."
         out += [ref, ""]
         plain += [f"See section {other}.", ""]
         if s == 3:

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def gather(root: Path):
+def gather(root: Path, epoch: int | None = None):
     """Load and check everything, and prepare every edition: nothing is written."""
     from .edition import make_edition
     from .load import load
@@ -87,7 +87,7 @@ def gather(root: Path):
     editions = []
     if has_errors(problems):
         return book, editions, problems
-    epoch = source_date_epoch(root)
+    epoch = source_date_epoch(root) if epoch is None else epoch
     for lang in (book.config.language, *book.languages):
         edition, found = make_edition(book, lang, epoch)
         problems += found
@@ -105,23 +105,24 @@ def run_build(root: Path, formats: list[str], strict: bool) -> int:
     from .stamp import source_date_epoch
 
     started = time.monotonic()
-    print_ = fastpath.fingerprint(root, formats, strict, source_date_epoch(root))
+    epoch = source_date_epoch(root)
+    print_ = fastpath.fingerprint(root, formats, strict, epoch)
     if fastpath.up_to_date(root, print_):
         print("build.py: dist/ is up to date: nothing changed since the last build", file=sys.stderr)
         return EXIT_OK
-    status = _build(root, formats, strict, started)
+    status = _build(root, formats, strict, epoch, started)
     if status == EXIT_OK:
         fastpath.remember(root, print_)
     return status
 
 
-def _build(root: Path, formats: list[str], strict: bool, started: float) -> int:
+def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: float) -> int:
     from .outputs_check import check_outputs
     from .publish import publish, staging
     from .render import render_all
 
     progress = _progress_printer(started)
-    book, editions, problems = gather(root)
+    book, editions, problems = gather(root, epoch)
     progress(f"checked {len(editions)} edition(s)")
     status = report(problems, strict)
     if status or not editions or has_errors(problems):

@@ -103,6 +103,22 @@ def test_pdf_is_a_book(base_book: Path) -> None:
     assert any(name.startswith("Source-Serif-Pro") for name in fonts), fonts
 
 
+def test_pdf_page_references_point_at_the_right_page(base_book: Path) -> None:
+    reader, text = pdf_text(base_book, "test-book")
+    pages = [flat(page.extract_text()) for page in reader.pages]
+    text = flat(text)
+    for reference, target in (("Section 2.1", "2.1 Warm colours"), ("Table 1", "Table 1: Colours of paint"),
+                              ("Table 2", "Table 2: Warm colours only"), ("Section 1.2", "1.2 A plain section"),
+                              ("Figure 1", "Figure 1: Vermilion")):
+        numbers = set(re.findall(reference.replace(".", r"\.") + r" on page (\d+)", text))
+        assert len(numbers) == 1, (reference, numbers)
+        assert target in pages[int(numbers.pop()) - 1], reference
+    # The contents give the pages too.
+    contents = pages[2]
+    chapter_two = int(re.search(r"2 The second chapter[ .]+(\d+)", contents).group(1))
+    assert pages[chapter_two - 1].startswith("2 The second chapter")
+
+
 def test_pdf_internal_links_have_destinations(base_book: Path) -> None:
     reader = PdfReader(base_book / "dist" / "en" / "test-book.pdf")
     names = set(reader.named_destinations)
@@ -168,6 +184,13 @@ def test_real_book_has_both_tables_complete(real_book: Path) -> None:
     everything = "".join(pages.values())
     assert "Computer network and web technicians" in everything
     assert "codeberg.org/tokugawa-behr/Fleeing-to-Canada/issues" in everything
+
+
+def test_real_book_references_a_long_section_by_its_first_page(real_book: Path) -> None:
+    reader, text = pdf_text(real_book, "fleeing-to-canada")
+    pages = [flat(page.extract_text()) for page in reader.pages]
+    number = int(re.search(r"Section 1\.2 on page (\d+)", flat(text)).group(1))
+    assert "1.2 IEC and Recognized Organizations" in pages[number - 1]
 
 
 def test_real_book_french_edition_uses_official_terms(real_book: Path) -> None:
