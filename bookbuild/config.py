@@ -1,7 +1,7 @@
 """The book's metadata, declared once in ``book.yaml`` and validated."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import BuildFailed, Diagnostic, error
@@ -29,8 +29,25 @@ SCHEMA = {
         "translations": {"type": "array", "uniqueItems": True,
                          "items": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Z]{2})?$"}},
         "translation_minimum": {"type": "integer", "minimum": 0, "maximum": 100},
+        "linkcheck": {"type": "object", "additionalProperties": False, "properties": {
+            "recheck_after_days": {"type": "number", "minimum": 0},
+            "sources_max_age_days": {"type": "integer", "minimum": 1},
+            "per_host": {"type": "integer", "minimum": 1, "maximum": 16},
+            "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 120},
+            "retries": {"type": "integer", "minimum": 0, "maximum": 10},
+        }},
     },
 }
+
+
+@dataclass(frozen=True)
+class LinkcheckConfig:
+    """``linkcheck:`` in book.yaml: how ``build.py linkcheck`` checks external links."""
+    recheck_after_days: float = 7  # a link found good is not fetched again for this long
+    sources_max_age_days: int = 365  # a table source checked longer ago than this is listed
+    per_host: int = 2  # requests in flight to one host at once
+    timeout_seconds: float = 10
+    retries: int = 3  # further tries after a timeout, a 429 or a 5xx
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class BookConfig:
     translations: tuple[str, ...] = ()
     translation_lines: tuple[int, ...] = ()
     translation_minimum: int = 0  # percent of sections up to date, else the edition is left out
+    linkcheck: LinkcheckConfig = field(default_factory=LinkcheckConfig)
 
 
 def load_config(root: Path) -> BookConfig:
@@ -81,4 +99,5 @@ def load_config(root: Path) -> BookConfig:
         translations=tuple(data.get("translations", ())),
         translation_lines=tuple(doc.line(("translations", i)) for i in range(len(data.get("translations", ())))),
         translation_minimum=data.get("translation_minimum", 0),
+        linkcheck=LinkcheckConfig(**data.get("linkcheck", {})),
     )

@@ -12,7 +12,8 @@ ERROR = "error"
 WARNING = "warning"
 
 # Each code: (area, one-line explanation).  Area prefixes: B book config,
-# C chapters, T tables, J templates, X cross-references, O outputs, S safety.
+# C chapters, T tables, J templates, X cross-references, O outputs, S safety,
+# K external links (build.py linkcheck).
 CODES: dict[str, str] = {
     "B001": "book.yaml is missing or is not valid YAML.",
     "B002": "book.yaml has an unknown key, a missing key or a value of the wrong type.",
@@ -49,6 +50,10 @@ CODES: dict[str, str] = {
     "S001": "A YAML file uses Python tags or too many aliases.",
     "S002": "A chapter refers to a file outside the project, or to the network.",
     "S003": "A chapter holds raw HTML that could run code (<script>, on* attributes, javascript: URLs).",
+    "K001": "An external link is broken: its server answers 4xx or 5xx, even after retries or redirects.",
+    "K002": "An external link redirects (301, 302, 307, 308) to another address: link to that one.",
+    "K003": "An external link could not be reached: unknown host, refused connection, timeout or rate limit.",
+    "K004": "A table source was last checked longer ago than linkcheck.sources_max_age_days.",
 }
 
 

@@ -31,7 +31,8 @@ class Job:
 
 def output_key(edition: Edition, fmt: str, inputs: str) -> str:
     book = edition.book
-    words = json.dumps([book.config.__dict__, book.strings, edition.stamp.__dict__], sort_keys=True, default=str)
+    config = {k: v for k, v in book.config.__dict__.items() if k != "linkcheck"}  # not in any edition
+    words = json.dumps([config, book.strings, edition.stamp.__dict__], sort_keys=True, default=str)
     return digest(tool_versions(), fmt, edition.lang, words, inputs, json.dumps(edition.ast, sort_keys=True))
 
 
