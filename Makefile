@@ -5,7 +5,8 @@ STAMP  := $(VENV)/.installed
 BUILD  := $(PYTHON) build.py
 
 .DEFAULT_GOAL := book
-.PHONY: book html epub pdf check test clean system-deps translations new-language validate tools bench
+.PHONY: book html epub pdf check test clean system-deps translations new-language validate tools bench \
+        languages index release linkcheck
 
 # The virtual environment, re-installed when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -25,19 +26,47 @@ system-deps:
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	python3 -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# LANGS=fr builds only those language editions (every edition is still
+# checked); the forge's CI builds each language on its own runner this way.
+LANG_ARGS := $(foreach lang,$(LANGS),--lang $(lang))
 book: system-deps $(STAMP)
-	$(BUILD) build
+	$(BUILD) build $(LANG_ARGS)
 
 html epub pdf: system-deps $(STAMP)
-	$(BUILD) build --format $@
+	$(BUILD) build --format $@ $(LANG_ARGS)
+
+# Publishing (see .forgejo/workflows/book.yml): the language codes as JSON,
+# the download page redrawn after editions built apart are merged into
+# dist/, and the release files packaged into release/.
+languages: $(STAMP)
+	@$(BUILD) languages
+
+index: $(STAMP)
+	$(BUILD) index
+
+release: $(STAMP)
+	$(BUILD) release
 
 check: $(STAMP)
 	$(BUILD) check
+
+# A live preview of the HTML edition on 127.0.0.1, rebuilt and reloaded on each
+# save: PORT=8000 by default (PORT=0 picks a free one), LANG=fr opens French.
+.PHONY: serve
+serve: system-deps $(STAMP)
+	$(BUILD) serve $(if $(PORT),--port $(PORT)) $(if $(BOOK_LANG),--lang $(BOOK_LANG))
+
+# Every external link of chapters and tables, fetched (the only build.py
+# command that goes to the web; never part of make test).  Good links are cached in
+# .cache/linkcheck.json; FORCE=1 fetches them all again.
+linkcheck: $(STAMP)
+	$(BUILD) linkcheck $(if $(FORCE),--force)
 
 # DAISY Ace, the EPUB accessibility checker, from the npm registry.  Its
 # Electron runner downloads a binary at install time, which cannot work here,
@@ -75,5 +104,5 @@ test: tools $(STAMP)
 	$(PYTHON) -m pytest
 
 clean:
-	rm -rf dist .cache .tools .pytest_cache .hypothesis .dist-* .dist.lock
+	rm -rf dist release .cache .tools .pytest_cache .hypothesis .dist-* .dist.lock
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

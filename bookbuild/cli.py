@@ -1,4 +1,4 @@
-"""The command line: ``python build.py build|check|translations|new-language``.
+"""The command line: ``python build.py COMMAND`` (``build.py --help`` lists them).
 
 Exit codes: 0 clean, 1 problems in the book, 2 usage or configuration error.
 """
@@ -23,6 +23,9 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="check, then build editions into dist/")
     build.add_argument("--format", action="append", choices=("html", "epub", "pdf"),
                        help="build only this format (repeatable; default: all)")
+    build.add_argument("--lang", action="append", metavar="LANG",
+                       help="build only this language edition (repeatable; default: all); "
+                            "every edition is still checked")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check = sub.add_parser("check", help="run every check without writing editions")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -33,10 +36,43 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--diff", action="store_true", help="show how the source changed in stale sections")
     status.add_argument("--accept", metavar="SECTION", action="append",
                         help="mark a section (or 'all') of LANG as translating the current source")
+    sub.add_parser("languages", help="list the book's language codes as JSON (for a CI matrix)")
+    sub.add_parser("index", help="redraw dist/'s manifest and download page from the editions it holds")
+    sub.add_parser("release", help="package the editions in dist/ as release files in release/")
     sub.add_parser("validate", help="run EPUBCheck, v.Nu and the PDF checks on the editions in dist/")
+    serve = sub.add_parser("serve", help="serve the HTML edition on 127.0.0.1, rebuilt and reloaded on each save")
+    serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--lang", metavar="LANG", help="the language edition to open (default: the book's)")
     new = sub.add_parser("new-language", help="scaffold a new language edition")
     new.add_argument("lang", help="ISO 639 language code, e.g. es")
+    links = sub.add_parser("linkcheck", help="check the external links of chapters and tables (uses the network)")
+    links.add_argument("--force", action="store_true", help="fetch every link, ignoring .cache/linkcheck.json")
+    links.add_argument("--recheck-after", type=_not_negative, metavar="DAYS",
+                       help="fetch again a link found good more than DAYS ago (book.yaml: linkcheck.recheck_after_days)")
+    links.add_argument("--timeout", type=_positive, metavar="SECONDS",
+                       help="give up on one request after SECONDS (book.yaml: linkcheck.timeout_seconds)")
+    links.add_argument("--offline", action="store_true",
+                       help="fetch nothing: only list table sources checked too long ago")
     return top
+
+
+def _not_negative(text: str) -> float:
+    return _number(text, positive=False)
+
+
+def _positive(text: str) -> float:
+    return _number(text, positive=True)
+
+
+def _number(text: str, positive: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 if positive else value >= 0) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number {'above' if positive else 'of at least'} 0, "
+                                         f"got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     root = args.root.resolve()
     try:
+        if args.command in ("languages", "index", "release"):
+            return _config_command(root, args.command)
+        if args.command == "serve":
+            from .serve import serve
+            return serve(root, args.port, args.lang)
         if args.command == "check":
             return report(run_check(root), args.strict)
         if args.command == "validate":
@@ -67,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "new-language":
                 return translate_cmd.new_language(root, args.lang)
             return translate_cmd.status(root, args.lang, args.diff, args.accept)
-        return run_build(root, args.format or ["html", "epub", "pdf"], args.strict)
+        if args.command == "linkcheck":
+            from .linkcheck import linkcheck
+            problems, summary = linkcheck(root, offline=args.offline, force=args.force,
+                                          recheck_after=args.recheck_after, timeout=args.timeout)
+            status = report(problems, strict=False)
+            print(f"build.py: {summary}", file=sys.stderr)
+            return status
+        return run_build(root, args.format or ["html", "epub", "pdf"], args.strict, args.lang or [])
     except BuildFailed as failed:
         code = report(failed.diagnostics, strict=False)
         config_broken = any(d.code in CONFIG_CODES for d in failed.diagnostics)
@@ -100,41 +148,84 @@ def run_check(root: Path) -> list[Diagnostic]:
     return gather(root)[2]
 
 
-def run_build(root: Path, formats: list[str], strict: bool) -> int:
+def _config_command(root: Path, command: str) -> int:
+    """Commands that need only book.yaml: the language list, and redrawing dist/'s index."""
+    import json
+
+    from .config import load_config
+    from .publish import reindex
+
+    config = load_config(root)
+    if command == "languages":
+        print(json.dumps([config.language, *config.translations]))
+        return EXIT_OK
+    needed = root / "dist" / ("manifest.json" if command == "release" else "")
+    if not needed.exists():
+        print(f"build.py: there is no dist/ to {command}: build the book first (make book)", file=sys.stderr)
+        return EXIT_USAGE
+    if command == "release":
+        from .release import package
+        from .stamp import source_date_epoch
+
+        for path in package(root, config.slug, source_date_epoch(root)):
+            print(f"  {path.relative_to(root)}  ({path.stat().st_size:,} bytes)")
+        return EXIT_OK
+    manifest = reindex(root, config.slug)
+    print(f"build.py: dist/index.html lists {len({e['language'] for e in manifest['editions']})} "
+          f"edition(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_build(root: Path, formats: list[str], strict: bool, langs: list[str] = ()) -> int:
     from . import fastpath
     from .stamp import source_date_epoch
 
     started = time.monotonic()
     epoch = source_date_epoch(root)
-    print_ = fastpath.fingerprint(root, formats, strict, epoch)
+    print_ = fastpath.fingerprint(root, formats, strict, epoch, langs)
     if fastpath.up_to_date(root, print_):
         print("build.py: dist/ is up to date: nothing changed since the last build", file=sys.stderr)
         return EXIT_OK
-    status = _build(root, formats, strict, epoch, started)
+    status = _build(root, formats, strict, epoch, started, langs)
     if status == EXIT_OK:
         fastpath.remember(root, print_)
     return status
 
 
-def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: float) -> int:
+def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: float,
+           langs: list[str] = ()) -> int:
+    from .downloads import write_edition_files
     from .outputs_check import check_outputs
-    from .publish import publish, staging
+    from .publish import Output, publish, staging
     from .render import render_all
 
     progress = _progress_printer(started)
     book, editions, problems = gather(root, epoch)
     progress(f"checked {len(editions)} edition(s)")
+    declared = [book.config.language, *book.config.translations]
+    unknown = sorted(set(langs) - set(declared))
+    if unknown:
+        print(f"build.py: --lang {', '.join(unknown)}: the book's languages are {', '.join(declared)}",
+              file=sys.stderr)
+        return EXIT_USAGE
     status = report(problems, strict)
     if status or not editions or has_errors(problems):
         print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
         return max(status, EXIT_PROBLEMS)
+    chosen = [e for e in editions if not langs or e.lang in langs]
+    if not chosen:
+        print(f"build.py: the {', '.join(langs)} edition is left out (see L003): nothing to build",
+              file=sys.stderr)
+        return EXIT_OK
     with staging(root) as stage:
-        built, fresh = render_all(editions, formats, stage, progress)
+        built, fresh = render_all(chosen, formats, stage, progress)
+        extras = [Output(e.lang, "about", f"{e.lang}/{name}")
+                  for e in chosen for name in write_edition_files(e, stage / e.lang)]
         problems = check_outputs(stage, fresh)
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
             return EXIT_PROBLEMS
-        manifest = publish(root, stage, built, book.config.slug, {e.lang for e in editions})
+        manifest = publish(root, stage, built + extras, book.config.slug, {e.lang for e in editions})
     for entry in manifest["editions"]:
         print(f"  dist/{entry['path']}  ({entry['bytes']:,} bytes)")
     print(f"build.py: {len(built)} output(s), {len(fresh)} written and {len(built) - len(fresh)} "
@@ -156,7 +247,8 @@ def report(problems: list[Diagnostic], strict: bool) -> int:
     if strict:
         problems = [Diagnostic(d.path, d.line, d.code, d.message, ERROR, d.hint)
                     if d.severity == WARNING else d for d in problems]
-    for diagnostic in sorted(set(problems)):
+    problems = sorted(set(problems))  # the same problem seen by two editions is one problem
+    for diagnostic in problems:
         print(diagnostic.format(), file=sys.stderr)
     errors = sum(d.severity == ERROR for d in problems)
     warnings = len(problems) - errors

@@ -1,17 +1,30 @@
-"""The EPUB cover: an SVG drawn from the book's title, subtitle and authors."""
+"""The cover: an SVG drawn from the edition's title, subtitle, language and authors.
+
+One drawing serves as the EPUB's cover image, the PDF's first page and the
+download page's thumbnail, so a new language gets its cover from its
+translated title with no hand-made image.
+"""
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
+from .locale_text import language_name
 from .templating import make_environment
+from .typography import typeset
+
+
+def cover_svg(edition) -> str:
+    config, lang = edition.book.config, edition.lang
+    env = make_environment(edition.book.root)
+    title, subtitle = typeset(config.title, lang), typeset(config.subtitle, lang)
+    return env.get_template("cover.svg.j2").render(
+        lang=lang, language=language_name(lang), title=title,
+        title_lines=textwrap.wrap(title, 14), subtitle_lines=textwrap.wrap(subtitle, 36),
+        authors=typeset(", ".join(config.authors), lang),
+        alt=typeset(edition.book.strings["cover_of"].format(title=config.title), lang))
 
 
 def write_cover(edition, out: Path) -> Path:
-    config = edition.book.config
-    env = make_environment(edition.book.root)
-    svg = env.get_template("cover.svg.j2").render(
-        title=config.title, title_lines=textwrap.wrap(config.title, 14),
-        subtitle_lines=textwrap.wrap(config.subtitle, 36), authors=", ".join(config.authors))
-    out.write_text(svg, "utf-8")
+    out.write_text(cover_svg(edition), "utf-8")
     return out

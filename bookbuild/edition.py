@@ -63,7 +63,7 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     if lang == book.config.language:
         problems += unused_tables(book, used)
     elif statuses and 100 * _current(statuses) < book.config.translation_minimum * len(statuses):
-        percent = 100 * _current(statuses) // len(statuses)
+        percent = 100 * _current(statuses) // len(statuses)  # rounded down: 99.9% is not 100%
         return None, problems + [warning(
             "L003", "book.yaml", book.languages[lang].config_line,
             f"the '{lang}' edition is left out: {percent}% of its sections are up to date, "
@@ -78,7 +78,8 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     visit(blocks, _prepare_table)
     blocks = apply_typography(blocks, lang)
     ast = {"pandoc-api-version": [1, 23, 1, 1], "meta": {}, "blocks": blocks}
-    return Edition(local, lang, stamp, ast, anchors), problems
+    completeness = 100 * _current(statuses) // len(statuses) if statuses else 100
+    return Edition(local, lang, stamp, ast, anchors, completeness), problems
 
 
 def _current(statuses) -> int:

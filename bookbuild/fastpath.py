@@ -18,7 +18,7 @@ INPUTS = ("book.yaml", "chapters", "tables", "templates", "images")
 RECORD = Path(".cache") / "last-build.json"
 
 
-def fingerprint(root: Path, formats: list[str], strict: bool, epoch: int) -> str:
+def fingerprint(root: Path, formats: list[str], strict: bool, epoch: int, langs: list[str] = ()) -> str:
     hasher = hashlib.sha256()
     package = Path(__file__).resolve().parent
     files = [root / name for name in INPUTS if (root / name).is_file()]
@@ -30,7 +30,7 @@ def fingerprint(root: Path, formats: list[str], strict: bool, epoch: int) -> str
         hasher.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     pandoc = importlib.util.find_spec("pypandoc")
     tools = [version(name) for name in ("weasyprint", "pypandoc-binary", "babel", "jinja2")]
-    hasher.update(json.dumps([sorted(formats), strict, epoch, tools, pandoc and pandoc.origin]).encode())
+    hasher.update(json.dumps([sorted(formats), sorted(langs), strict, epoch, tools, pandoc and pandoc.origin]).encode())
     return hasher.hexdigest()
 
 

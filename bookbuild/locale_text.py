@@ -20,7 +20,8 @@ STRINGS_DIR = "templates/strings"
 KEYS = ("table", "tables", "section", "sections", "chapter", "chapters", "figure", "figures",
         "on_page", "and", "contents", "last_updated", "live_notice", "report_issue", "yes", "no",
         "sources", "checked", "dated", "notes", "edition", "about_title", "footnotes",
-        "untranslated", "stale", "accessibility_summary")
+        "untranslated", "stale", "accessibility_summary", "downloads", "read_online",
+        "report_problem", "original_edition", "up_to_date", "cover_of")
 
 SCHEMA = {"type": "object", "additionalProperties": False, "required": list(KEYS),
           "properties": {k: {"type": "string"} for k in KEYS}}
@@ -50,3 +51,11 @@ class Formatter:
 
     def yes_no(self, value: bool) -> str:
         return self.strings["yes"] if value else self.strings["no"]
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language, capitalised: "English", "Français"."""
+    from babel import Locale
+
+    name = Locale.parse(code.replace("-", "_")).get_display_name(code)
+    return name[:1].upper() + name[1:]

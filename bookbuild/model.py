@@ -105,3 +105,4 @@ class Edition:
     stamp: Stamp
     ast: dict  # Pandoc JSON AST of the whole book
     anchors: dict[str, Anchor]
+    completeness: int = 100  # percent of sections translated and up to date

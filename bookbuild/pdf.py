@@ -60,8 +60,11 @@ def print_ast(edition: Edition, pages: dict[str, int]) -> dict:
 
 
 def print_html(edition: Edition, pages: dict[str, int] | None = None) -> str:
+    from .cover import cover_svg
+
     book = edition.book
-    args = metadata_args(edition) + [
+    cover = cover_svg(edition).split("?>", 1)[-1].strip()  # inline, without the XML declaration
+    args = metadata_args(edition) + ["-V", f"cover={cover}",
         "--template", str(book.root / TEMPLATES / "print.html"), "--toc", "--toc-depth=2",
         "--section-divs", "--wrap=none",
         *words_args(edition)]

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .downloads import write_download_page
+
 DIST = "dist"
 MANIFEST = "manifest.json"
 FORMATS = ("html", "epub", "pdf")
@@ -80,6 +82,7 @@ def publish(root: Path, stage: Path, built: list[Output], slug: str, languages: 
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(output.target(stage), target)
             manifest = write_manifest(new, slug)
+            write_download_page(new, root, manifest)
             old = Path(tempfile.mkdtemp(prefix=".dist-old-", dir=root))
             if dist.is_dir():
                 os.replace(dist, old / DIST)
@@ -88,6 +91,16 @@ def publish(root: Path, stage: Path, built: list[Output], slug: str, languages: 
             return manifest
         finally:
             shutil.rmtree(new, ignore_errors=True)
+
+
+def reindex(root: Path, slug: str) -> dict:
+    """Redraw dist/'s manifest and download page from the files it holds
+    (after editions built on several machines were merged into it)."""
+    dist = root / DIST
+    with dist_lock(root):
+        manifest = write_manifest(dist, slug)
+        write_download_page(dist, root, manifest)
+    return manifest
 
 
 def write_manifest(base: Path, slug: str) -> dict:

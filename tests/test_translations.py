@@ -118,5 +118,10 @@ def test_new_language_builds_at_once_with_fallbacks(tmp_path: Path) -> None:
     assert build.returncode == 0, build.stderr
     page = (root / "dist/es/html/first.html").read_text()
     assert '<html lang="es">' in page and "translation-notice untranslated" in page
+    cover = (root / "dist/es/cover.svg").read_text()  # drawn for it: no image to make
+    assert ">ESPAÑOL<" in cover and 'xml:lang="es"' in cover
+    downloads = (root / "dist/index.html").read_text()
+    spanish = downloads[downloads.index('<article class="edition" lang="es"'):]
+    assert "0\u00a0% of its sections are translated and up to date" in spanish  # its words: a copy of en's
     assert run(root, "new-language", "es").returncode == 2  # already there
     assert run(root, "new-language", "zz").returncode == 2  # not a language

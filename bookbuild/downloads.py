@@ -1,0 +1,89 @@
+"""Stage: the download page, ``dist/index.html``, listing every language edition.
+
+Each built edition leaves two small files beside its PDF, EPUB and site:
+``<lang>/cover.svg`` and ``<lang>/edition.json`` (its title, date, how much of
+it is translated, and its words).  The page is drawn from those and from the
+files themselves, so it can be redrawn from any dist/ folder, including one
+merged from editions built on different machines (``build.py index``).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from babel.numbers import format_percent
+from babel.units import format_unit
+
+from .locale_text import language_name
+from .model import Edition
+from .templating import make_environment
+from .typography import typeset
+
+PAGE = "index.html"
+INFO = "edition.json"
+COVER = "cover.svg"
+TEMPLATE = "downloads.html.j2"
+LABELS = {"pdf": "PDF", "epub": "EPUB"}
+
+
+def edition_info(edition: Edition) -> dict:
+    """What the download page says about one edition, in that edition's language."""
+    config, strings, lang = edition.book.config, edition.book.strings, edition.lang
+    source = lang == config.language
+    percent = format_percent(edition.completeness / 100, locale=lang)
+    status = strings["original_edition"] if source else strings["up_to_date"].format(percent=percent)
+    words = {key: typeset(strings[key], lang) for key in ("downloads", "read_online", "report_problem")}
+    words["last_updated"] = typeset(strings["last_updated"] + ":", lang)
+    return {
+        "language": lang, "name": language_name(lang), "source": source,
+        "title": typeset(config.title, lang), "subtitle": typeset(config.subtitle, lang),
+        "updated": edition.stamp.iso, "updated_text": edition.stamp.text,
+        "completeness": edition.completeness, "status": typeset(status, lang),
+        "cover_alt": typeset(strings["cover_of"].format(title=config.title), lang),
+        "issues": config.issues, "words": words,
+    }
+
+
+def write_edition_files(edition: Edition, folder: Path) -> list[str]:
+    """Write the edition's cover and description into ``folder``; return their names."""
+    from .cover import write_cover
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_cover(edition, folder / COVER)
+    text = json.dumps(edition_info(edition), indent=2, sort_keys=True, ensure_ascii=False)
+    (folder / INFO).write_text(text + "\n", "utf-8")
+    return [COVER, INFO]
+
+
+def write_download_page(base: Path, root: Path, manifest: dict) -> Path | None:
+    """Draw ``base/index.html`` from the editions found in ``base``."""
+    editions = []
+    for info_file in sorted(base.glob(f"*/{INFO}")):
+        info = json.loads(info_file.read_text("utf-8"))
+        lang = info["language"]
+        entries = {e["format"]: e for e in manifest["editions"] if e["language"] == lang}
+        files = [{"label": LABELS[fmt], "path": entries[fmt]["path"], "sha256": entries[fmt]["sha256"],
+                  "size": _size(entries[fmt]["bytes"], lang)} for fmt in LABELS if fmt in entries]
+        read = entries["html"]["path"] if "html" in entries else None
+        if files or read:
+            editions.append({**info, "files": files, "read": read, "cover": f"{lang}/{COVER}"})
+    page = base / PAGE
+    if not editions:
+        page.unlink(missing_ok=True)
+        return None
+    editions.sort(key=lambda e: (not e["source"], e["language"]))
+    env = make_environment(root)
+    env.autoescape = True  # an HTML page, unlike the Markdown chapter templates
+    html = env.get_template(TEMPLATE).render(editions=editions, page=editions[0])
+    temporary = page.with_suffix(".tmp")
+    temporary.write_text(html, "utf-8")
+    os.replace(temporary, page)  # index.html may be a hard link into the live dist/
+    return page
+
+
+def _size(size: int, lang: str) -> str:
+    """A file size in the reader's language: "1.2 MB", "1,2 Mo"."""
+    if size >= 1_000_000:
+        return format_unit(size / 1_000_000, "digital-megabyte", length="short", format="#,##0.0", locale=lang)
+    return format_unit(max(1, round(size / 1000)), "digital-kilobyte", length="short", locale=lang)
