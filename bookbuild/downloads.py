@@ -24,7 +24,7 @@ PAGE = "index.html"
 INFO = "edition.json"
 COVER = "cover.svg"
 TEMPLATE = "downloads.html.j2"
-LABELS = {"pdf": "PDF", "epub": "EPUB"}
+FORMATS = {"pdf": "PDF", "epub": "EPUB", "html": "HTML"}
 
 
 def edition_info(edition: Edition) -> dict:
@@ -56,28 +56,48 @@ def write_edition_files(edition: Edition, folder: Path) -> list[str]:
     return [COVER, INFO]
 
 
-def write_download_page(base: Path, root: Path, manifest: dict) -> Path | None:
-    """Draw ``base/index.html`` from the editions found in ``base``."""
+def collect_editions(base: Path, manifest: dict) -> list[dict]:
+    """What the download page shows of each edition found in ``base``, the original first."""
     editions = []
     for info_file in sorted(base.glob(f"*/{INFO}")):
         info = json.loads(info_file.read_text("utf-8"))
         lang = info["language"]
         entries = {e["format"]: e for e in manifest["editions"] if e["language"] == lang}
-        files = [{"label": LABELS[fmt], "path": entries[fmt]["path"], "sha256": entries[fmt]["sha256"],
-                  "size": _size(entries[fmt]["bytes"], lang)} for fmt in LABELS if fmt in entries]
-        read = entries["html"]["path"] if "html" in entries else None
-        if files or read:
-            editions.append({**info, "files": files, "read": read, "cover": f"{lang}/{COVER}"})
+        files = [file_entry(info, fmt, entries[fmt]["path"], entries[fmt]["bytes"], entries[fmt]["sha256"])
+                 for fmt in FORMATS if fmt in entries]
+        if files:
+            editions.append({**info, "files": files, "cover": f"{lang}/{COVER}", "home": files[-1]["path"]})
+    return sorted(editions, key=lambda e: (not e["source"], e["language"]))
+
+
+def file_entry(info: dict, fmt: str, path: str, size: int, sha256: str, archive: bool = False) -> dict:
+    """One line of an edition's files.  The HTML site is read in place, unless it comes as a zip."""
+    if fmt == "html" and not archive:
+        text, download = f"{info['words']['read_online']} (HTML)", False
+    else:
+        text, download = FORMATS[fmt] + (" (zip)" if archive else ""), True
+    return {"format": fmt, "text": text, "download": download, "path": path, "sha256": sha256,
+            "size": _size(size, info["language"])}
+
+
+def render_page(root: Path, editions: list[dict]) -> str:
+    """The page's HTML.  It borrows its typeface from the first site beside it, if any."""
+    sites = [f["path"] for e in editions for f in e["files"] if f["format"] == "html" and not f["download"]]
+    fonts = sites[0].rsplit("/", 1)[0] if sites else None
+    env = make_environment(root)
+    env.autoescape = True  # an HTML page, unlike the Markdown chapter templates
+    return env.get_template(TEMPLATE).render(editions=editions, page=editions[0], fonts=fonts)
+
+
+def write_download_page(base: Path, root: Path, manifest: dict) -> Path | None:
+    """Draw ``base/index.html`` from the editions found in ``base``."""
+    editions = collect_editions(base, manifest)
     page = base / PAGE
     if not editions:
         page.unlink(missing_ok=True)
         return None
-    editions.sort(key=lambda e: (not e["source"], e["language"]))
-    env = make_environment(root)
-    env.autoescape = True  # an HTML page, unlike the Markdown chapter templates
-    html = env.get_template(TEMPLATE).render(editions=editions, page=editions[0])
     temporary = page.with_suffix(".tmp")
-    temporary.write_text(html, "utf-8")
+    temporary.write_text(render_page(root, editions), "utf-8")
     os.replace(temporary, page)  # index.html may be a hard link into the live dist/
     return page
 

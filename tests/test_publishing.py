@@ -161,8 +161,17 @@ def test_release_files_are_complete_and_reproducible(bilingual_book: Path, tmp_p
     assert run(root, "release").returncode == 0
     out = root / "release"
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["SHA256SUMS", "test-book-all-editions.zip", "test-book-en-html.zip", "test-book-en.epub",
-                     "test-book-en.pdf", "test-book-fr-html.zip", "test-book-fr.epub", "test-book-fr.pdf"]
+    assert names == ["SHA256SUMS", "test-book-all-editions.zip", "test-book-download-page.html",
+                     "test-book-en-cover.svg", "test-book-en-html.zip", "test-book-en.epub", "test-book-en.pdf",
+                     "test-book-fr-cover.svg", "test-book-fr-html.zip", "test-book-fr.epub", "test-book-fr.pdf"]
+    # The release's own download page links to the files beside it, with their digests.
+    page = _Page()
+    page.feed((out / "test-book-download-page.html").read_text("utf-8"))
+    local = [link for link in page.links + [i["src"] for i in page.images] if "://" not in link]
+    assert local and all((out / link).is_file() for link in local)
+    assert "test-book-fr-html.zip" in page.links
+    zipped = hashlib.sha256((out / "test-book-fr-html.zip").read_bytes()).hexdigest()
+    assert zipped in page.editions["fr"]
     sums = dict(reversed(line.split("  ")) for line in (out / "SHA256SUMS").read_text().splitlines())
     assert set(sums) == set(names) - {"SHA256SUMS"}
     for name, digest in sums.items():
