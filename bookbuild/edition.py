@@ -51,11 +51,13 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
         used.update(rendered.tables_used)
         part = Part(chapter.id, chapter.path, chapter.source,
                     read_markdown(rendered.markdown, chapter.path, book.root)["blocks"])
-        if lang != book.config.language:
+        opening = _check_opening(part)  # of the source: a translation is spliced by its sections
+        if lang != book.config.language and not opening:
             part, found, chapter_statuses = _translated(env, local, chapter, part, fmt, texts)
             problems += found
             statuses += chapter_statuses
-        problems += _check_opening(part)
+            opening = _check_opening(part)
+        problems += opening
         problems += check_part(part, book.root)
         parts.append(part)
     if len(parts) - 1 < len(book.chapters) or has_errors(problems):
