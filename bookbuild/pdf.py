@@ -7,6 +7,8 @@ type it, and cross-references say "on page N".
 from __future__ import annotations
 
 import copy
+import json
+import os
 from pathlib import Path
 
 from .ast import replace_inlines, span, stringify, visit
@@ -18,6 +20,7 @@ from .writers import TEMPLATES, metadata_args, words_args
 
 
 PLACEHOLDER = "00"  # a cross-reference's page before the first layout knows it
+PAGES_CACHE = Path(".cache") / "pdf-pages"  # per language: each anchor's page in the last build
 MAX_PASSES = 3
 
 
@@ -121,9 +124,14 @@ def write_pdf(edition: Edition, out_file: Path) -> Path:
     # does, a first layout finds the pages and a second writes them in; a
     # third runs only if the numbers moved something.  (The contents keep
     # target-counter: its entries come before their targets and cost little.)
+    # The first layout starts from the pages the last build found: after an
+    # edit that moved nothing, that layout is already right, and the only one.
     targets = set(edition.anchors)
-    pages: dict[str, int] = {}
+    remembered = edition.book.root / PAGES_CACHE / f"{edition.lang}.json"
+    pages = _remembered_pages(remembered, targets)
+    layouts = 0
     for _ in range(MAX_PASSES):
+        layouts += 1
         html = weasyprint.HTML(string=print_html(edition, pages), base_url=str(root) + "/",
                                url_fetcher=ProjectFetcher())
         document = html.render(stylesheets=[stylesheet], font_config=fonts)
@@ -139,4 +147,23 @@ def write_pdf(edition: Edition, out_file: Path) -> Path:
         raise BuildFailed([_refusal(url, root, edition) for url in refused])
     document.write_pdf(out_file, pdf_identifier=edition.book.config.identifier.encode(),
                        custom_metadata=True, pdf_tags=True)
-    return out_file
+    _remember_pages(remembered, found)
+    return layouts
+
+
+def _remembered_pages(path: Path, targets: set[str]) -> dict[str, int]:
+    """The anchors' pages in the last build, as a first guess (checked by the layout)."""
+    try:
+        pages = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(pages, dict):
+        return {}
+    return {k: v for k, v in pages.items() if k in targets and isinstance(v, int)}
+
+
+def _remember_pages(path: Path, pages: dict[str, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(pages, sort_keys=True), "utf-8")
+    os.replace(temporary, path)

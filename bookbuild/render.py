@@ -68,13 +68,14 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
 
 
 def _collect(results, jobs, progress, root, fresh) -> None:
-    for job, _ in zip(jobs, results):
+    for job, note in zip(jobs, results):
         store_output(root, job.key, job.target)
         fresh.append(job.output)
-        progress(f"{job.edition.lang}: wrote {job.output.format}")
+        progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
 
 
-def _run(job: Job) -> None:
+def _run(job: Job) -> str:
+    """Write one output; return a note for the progress line."""
     fmt, edition = job.output.format, job.edition
     if fmt == "html":
         from .writers import write_html_site
@@ -86,4 +87,6 @@ def _run(job: Job) -> None:
         write_epub(edition, job.target, work)
     else:
         from .pdf import write_pdf
-        write_pdf(edition, job.target)
+        layouts = write_pdf(edition, job.target)
+        return f"{layouts} layout{'s' if layouts > 1 else ''}"
+    return ""
