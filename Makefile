@@ -104,5 +104,5 @@ test: tools $(STAMP)
 	$(PYTHON) -m pytest
 
 clean:
-	rm -rf dist release .cache .tools .pytest_cache .hypothesis .dist-* .dist.lock
+	rm -rf dist release .test-artifacts .cache .tools .pytest_cache .hypothesis .dist-* .dist.lock
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
