@@ -219,7 +219,7 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
         return EXIT_OK
     with staging(root) as stage:
         built, fresh = render_all(chosen, formats, stage, progress)
-        extras = [Output(e.lang, "about", f"{e.lang}/{name}")
+        extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
                   for e in chosen for name in write_edition_files(e, stage / e.lang)]
         problems = check_outputs(stage, fresh)
         if report(problems, strict):

@@ -62,13 +62,14 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
         parts.append(part)
     if len(parts) - 1 < len(book.chapters) or has_errors(problems):
         return None, problems  # references into a chapter that failed would only add noise
+    # Percent of sections up to date, rounded down: 99.9% is not 100%.
+    completeness = 100 * _current(statuses) // len(statuses) if statuses else 100
     if lang == book.config.language:
         problems += unused_tables(book, used)
-    elif statuses and 100 * _current(statuses) < book.config.translation_minimum * len(statuses):
-        percent = 100 * _current(statuses) // len(statuses)  # rounded down: 99.9% is not 100%
+    elif completeness < book.config.translation_minimum:
         return None, problems + [warning(
             "L003", "book.yaml", book.languages[lang].config_line,
-            f"the '{lang}' edition is left out: {percent}% of its sections are up to date, "
+            f"the '{lang}' edition is left out: {completeness}% of its sections are up to date, "
             f"translation_minimum is {book.config.translation_minimum}%")]
     anchors, found = number(parts, local.strings)
     problems += found
@@ -80,7 +81,6 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     visit(blocks, _prepare_table)
     blocks = apply_typography(blocks, lang)
     ast = {"pandoc-api-version": [1, 23, 1, 1], "meta": {}, "blocks": blocks}
-    completeness = 100 * _current(statuses) // len(statuses) if statuses else 100
     return Edition(local, lang, stamp, ast, anchors, completeness), problems
 
 

@@ -94,7 +94,8 @@ def _cites(edition: Edition) -> bool:
     return bool(found)
 
 
-def write_pdf(edition: Edition, out_file: Path) -> Path:
+def write_pdf(edition: Edition, out_file: Path) -> int:
+    """Lay out and write the edition's PDF; return how many layouts it took."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
