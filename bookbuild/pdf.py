@@ -133,9 +133,9 @@ def write_pdf(edition: Edition, out_file: Path) -> int:
     layouts = 0
     for _ in range(MAX_PASSES):
         layouts += 1
-        html = weasyprint.HTML(string=print_html(edition, pages), base_url=str(root) + "/",
-                               url_fetcher=ProjectFetcher())
-        document = html.render(stylesheets=[stylesheet], font_config=fonts)
+        document = None  # let the last layout go first: two of a long book side by side double the memory
+        document = weasyprint.HTML(string=print_html(edition, pages), base_url=str(root) + "/",
+                                   url_fetcher=ProjectFetcher()).render(stylesheets=[stylesheet], font_config=fonts)
         found: dict[str, int] = {}
         for number, page in enumerate(document.pages, 1):
             for name in page.anchors:  # a section split over pages starts on the first
