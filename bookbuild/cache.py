@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from importlib.metadata import version
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def get_json(root: Path, kind: str, key: str):
 
 
 def put_json(root: Path, kind: str, key: str, value) -> None:
-    _atomic_write(root / CACHE_DIR / kind / f"{key}.json", json.dumps(value).encode("utf-8"))
+    atomic_write(root / CACHE_DIR / kind / f"{key}.json", json.dumps(value).encode("utf-8"))
 
 
 def fetch_output(root: Path, key: str, target: Path) -> bool:
@@ -86,9 +87,14 @@ def store_output(root: Path, key: str, target: Path) -> None:
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``path`` through a temporary file renamed into place: a reader never
+    sees half a file, and a hard link to the old file keeps the old content."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -157,7 +157,7 @@ def _config_command(root: Path, command: str) -> int:
 
     config = load_config(root)
     if command == "languages":
-        print(json.dumps([config.language, *config.translations]))
+        print(json.dumps(config.all_languages))
         return EXIT_OK
     needed = root / "dist" / ("manifest.json" if command == "release" else "")
     if not needed.exists():
@@ -202,7 +202,7 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
     progress = _progress_printer(started)
     book, editions, problems = gather(root, epoch)
     progress(f"checked {len(editions)} edition(s)")
-    declared = [book.config.language, *book.config.translations]
+    declared = book.config.all_languages
     unknown = sorted(set(langs) - set(declared))
     if unknown:
         print(f"build.py: --lang {', '.join(unknown)}: the book's languages are {', '.join(declared)}",

@@ -68,6 +68,11 @@ class BookConfig:
     translation_minimum: int = 0  # percent of sections up to date, else the edition is left out
     linkcheck: LinkcheckConfig = field(default_factory=LinkcheckConfig)
 
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        """The book's own language, then its translations, as book.yaml lists them."""
+        return (self.language, *self.translations)
+
 
 def load_config(root: Path) -> BookConfig:
     """Read and validate ``book.yaml``; raise ``BuildFailed`` on any problem."""

@@ -9,12 +9,12 @@ merged from editions built on different machines (``build.py index``).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from babel.numbers import format_percent
 from babel.units import format_unit
 
+from .cache import atomic_write
 from .locale_text import language_name
 from .model import Edition
 from .templating import make_environment
@@ -96,9 +96,7 @@ def write_download_page(base: Path, root: Path, manifest: dict) -> Path | None:
     if not editions:
         page.unlink(missing_ok=True)
         return None
-    temporary = page.with_suffix(".tmp")
-    temporary.write_text(render_page(root, editions), "utf-8")
-    os.replace(temporary, page)  # index.html may be a hard link into the live dist/
+    atomic_write(page, render_page(root, editions))  # index.html may be a hard link into the live dist/
     return page
 
 

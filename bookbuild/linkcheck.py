@@ -12,13 +12,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import os
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .cache import atomic_write
 from .config import load_config
 from .diagnostics import Diagnostic, error, warning
 from .linkfetch import Fetcher, Outcome
@@ -124,16 +123,8 @@ def _load_cache(path: Path) -> dict[str, dict]:
 
 def _save_cache(path: Path, links: dict[str, dict]) -> None:
     """Write the cache to a temporary file and rename it into place: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"version": 1, "links": dict(sorted(links.items()))}, indent=1, ensure_ascii=False)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".linkcheck-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text + "\n")
 
 
 def _iso(moment: float) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 from .ast import replace_inlines, span, stringify, visit
@@ -164,7 +163,6 @@ def _remembered_pages(path: Path, targets: set[str]) -> dict[str, int]:
 
 
 def _remember_pages(path: Path, pages: dict[str, int]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(pages, sort_keys=True), "utf-8")
-    os.replace(temporary, path)
+    from .cache import atomic_write
+
+    atomic_write(path, json.dumps(pages, sort_keys=True))
