@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import threading
@@ -57,6 +58,22 @@ def get_json(root: Path, kind: str, key: str):
 
 def put_json(root: Path, kind: str, key: str, value) -> None:
     atomic_write(root / CACHE_DIR / kind / f"{key}.json", json.dumps(value).encode("utf-8"))
+
+
+def get_pickle(root: Path, kind: str, key: str):
+    """A stage's remembered result (``.cache/`` is the author's own, written only by this package)."""
+    try:
+        return pickle.loads((root / CACHE_DIR / kind / f"{key}.pickle").read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+
+
+def has_pickle(root: Path, kind: str, key: str) -> bool:
+    return (root / CACHE_DIR / kind / f"{key}.pickle").is_file()
+
+
+def put_pickle(root: Path, kind: str, key: str, value) -> None:
+    atomic_write(root / CACHE_DIR / kind / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def fetch_output(root: Path, key: str, target: Path) -> bool:

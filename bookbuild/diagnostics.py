@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "L003": "A language edition is left out: too little of it is up to date.",
     "L004": "A translation has text for something its source does not have.",
     "O001": "A link inside a built edition points at an anchor that does not exist.",
+    "O002": "The build's cache (.cache/) lost an entry while the book was being built: build again.",
     "O003": "A converter (Pandoc or WeasyPrint) failed.",
     "V001": "EPUBCheck reports an error or warning in a built EPUB.",
     "V002": "The Nu HTML Checker reports an error in a built HTML page.",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from .ast import stringify, visit
+from . import chapter_stages as stages
+from .ast import stringify
+from .cache import digest, tool_versions
 from .diagnostics import Diagnostic, error, has_errors, warning
 from .locale_text import Formatter
 from .model import Book, Chapter, Edition
@@ -18,8 +20,7 @@ from .safety import check_part
 from .stamp import make_stamp
 from .templating import make_environment, render_chapter
 from .translation import MISSING, TRANSLATED, chapter_status, splice, translation_warnings
-from .typography import apply_typography
-from .xrefs import Part, number, resolve
+from .xrefs import Part
 
 
 def edition_book(book: Book, lang: str) -> Book:
@@ -39,49 +40,57 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     fmt = Formatter(lang, local.strings)
     texts = book.languages[lang].table_texts if lang in book.languages else {}
     front = env.get_template("about.md.j2").render(book=local.config, s=local.strings, updated=stamp.text)
-    parts = [Part("about", "templates/about.md.j2", front, read_markdown(front, "templates/about.md.j2", book.root)["blocks"])]
-    problems: list[Diagnostic] = []
-    used: set[str] = set()
-    statuses: list = []  # every section's translation status, for the policy
+    front_blocks = read_markdown(front, "templates/about.md.j2", book.root)["blocks"]
+    prepared = [(stages.Prepared(digest("front", tool_versions(), front), "about", "templates/about.md.j2",
+                                 front, [], [], ()), front_blocks)]
+    context = stages.context_key(local, lang, texts)
+    translations = local.languages[lang].chapters if lang in local.languages else {}
     for chapter in book.chapters:
-        rendered, found = render_chapter(env, local, chapter, fmt, texts)
-        problems += found
-        if rendered is None:
-            continue
-        used.update(rendered.tables_used)
-        part = Part(chapter.id, chapter.path, chapter.source,
-                    read_markdown(rendered.markdown, chapter.path, book.root)["blocks"])
-        opening = _check_opening(part)  # of the source: a translation is spliced by its sections
-        if lang != book.config.language and not opening:
-            part, found, chapter_statuses = _translated(env, local, chapter, part, fmt, texts)
-            problems += found
-            statuses += chapter_statuses
-            opening = _check_opening(part)
-        problems += opening
-        problems += check_part(part, book.root)
-        parts.append(part)
-    if len(parts) - 1 < len(book.chapters) or has_errors(problems):
+        theirs = translations.get(chapter.id)
+        sources = (chapter.path, chapter.source) + ((theirs.path, theirs.source) if theirs else ())
+        prepared.append(stages.prepare(book.root, context, chapter.id, sources,
+                                       lambda chapter=chapter: _prepare(env, local, chapter, fmt, texts)))
+    problems = [p for prep, _ in prepared for p in prep.problems]
+    statuses = [s for prep, _ in prepared for s in prep.statuses]
+    if any(prep.failed for prep, _ in prepared) or has_errors(problems):
         return None, problems  # references into a chapter that failed would only add noise
     # Percent of sections up to date, rounded down: 99.9% is not 100%.
     completeness = 100 * _current(statuses) // len(statuses) if statuses else 100
     if lang == book.config.language:
-        problems += unused_tables(book, used)
+        problems += unused_tables(book, {t for prep, _ in prepared for t in prep.tables_used})
     elif completeness < book.config.translation_minimum:
         return None, problems + [warning(
             "L003", "book.yaml", book.languages[lang].config_line,
             f"the '{lang}' edition is left out: {completeness}% of its sections are up to date, "
             f"translation_minimum is {book.config.translation_minimum}%")]
-    anchors, found = number(parts, local.strings)
+    numbered, anchors, found = stages.number_all(book.root, prepared, local.strings)
     problems += found
-    parts, found = resolve(parts, anchors, local.strings, "" if lang == book.config.language else lang)
+    parts, found = stages.resolve_all(book.root, numbered, anchors, local.strings, lang,
+                                      "" if lang == book.config.language else lang)
     problems += found
     if has_errors(problems):
         return None, problems
-    blocks = [block for part in parts for block in part.blocks]
-    visit(blocks, _prepare_table)
-    blocks = apply_typography(blocks, lang)
-    ast = {"pandoc-api-version": [1, 23, 1, 1], "meta": {}, "blocks": blocks}
-    return Edition(local, lang, stamp, ast, anchors, completeness), problems
+    return Edition(local, lang, stamp, tuple(parts), anchors, completeness), problems
+
+
+def _prepare(env, local: Book, chapter: Chapter, fmt, texts):
+    """Template, parse and check one chapter; splice its translation over it.
+
+    Returns (its part or None if templating failed, problems, section statuses, tables used)."""
+    rendered, problems = render_chapter(env, local, chapter, fmt, texts)
+    if rendered is None:
+        return None, problems, [], ()
+    part = Part(chapter.id, chapter.path, chapter.source,
+                read_markdown(rendered.markdown, chapter.path, local.root)["blocks"])
+    opening = _check_opening(part)  # of the source: a translation is spliced by its sections
+    statuses: list = []
+    if fmt.lang != local.config.language and not opening:
+        part, found, statuses = _translated(env, local, chapter, part, fmt, texts)
+        problems += found
+        opening = _check_opening(part)
+    problems += opening
+    problems += check_part(part, local.root)
+    return part, problems, statuses, rendered.tables_used
 
 
 def _current(statuses) -> int:
@@ -104,22 +113,6 @@ def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts
     problems += translation_warnings(source, translation, statuses)
     blocks = splice(source_part.blocks, theirs, statuses, local.strings, local.config.language)
     return Part(source.id, translation.path, translation.source, blocks), problems, statuses
-
-
-def _prepare_table(el) -> None:
-    """Let each format lay out table columns by their content (Pandoc would
-    otherwise fix widths from the Markdown source's line lengths), and label
-    each body cell with its column, so a phone can show a row as a card."""
-    if el["t"] != "Table":
-        return
-    for spec in el["c"][2]:
-        spec[1] = {"t": "ColWidthDefault"}
-    head_rows = el["c"][3][1]
-    labels = [stringify(cell[4]) for cell in head_rows[-1][1]] if head_rows else []
-    for body in el["c"][4]:
-        for row in body[3]:
-            for label, cell in zip(labels, row[1]):
-                cell[0][2].append(["data-label", label])
 
 
 def _check_opening(part: Part) -> list[Diagnostic]:

@@ -1,10 +1,13 @@
 """The data that passes between stages.  Every type is immutable."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import BookConfig
+
+API_VERSION = [1, 23, 1, 1]  # of Pandoc's JSON AST
 
 
 @dataclass(frozen=True)
@@ -98,11 +101,52 @@ class Stamp:
 
 
 @dataclass(frozen=True)
+class EditionPart:
+    """One chapter of an edition (or its front matter), ready to write.
+
+    Its blocks are read from ``.cache/`` only when a writer needs them: a site
+    whose other pages are remembered needs one chapter's blocks, not the book's."""
+    chapter: str
+    key: str  # names its blocks: the same key, the same blocks
+    outline: list  # its headings, ids and images alone: what other pages need of it
+    made: list | None = field(default=None, repr=False, compare=False)  # its blocks, if just made
+    root: Path | None = None  # the book whose cache holds its blocks otherwise
+
+    @functools.cached_property
+    def blocks(self) -> list:
+        """Its Pandoc JSON AST blocks."""
+        if self.made is not None:
+            return self.made
+        from .cache import get_pickle
+        from .diagnostics import BuildFailed, error
+
+        blocks = get_pickle(self.root, "resolved-blocks", self.key)
+        if blocks is None:
+            raise BuildFailed([error("O002", f".cache/resolved-blocks/{self.key}.pickle", 1,
+                                     "this cache entry was removed while the book was being built",
+                                     "build again")])
+        return blocks
+
+
+@dataclass(frozen=True)
 class Edition:
     """One language of the book, parsed, numbered and resolved: ready to write."""
     book: Book
     lang: str
     stamp: Stamp
-    ast: dict  # Pandoc JSON AST of the whole book
+    parts: tuple[EditionPart, ...]
     anchors: dict[str, Anchor]
     completeness: int = 100  # percent of sections translated and up to date
+
+    @property
+    def ast(self) -> dict:
+        """Pandoc's JSON AST of the whole edition."""
+        return {"pandoc-api-version": API_VERSION, "meta": {},
+                "blocks": [block for part in self.parts for block in part.blocks]}
+
+    @property
+    def key(self) -> str:
+        """A digest that names the whole AST."""
+        import hashlib
+
+        return hashlib.sha256("\0".join(part.key for part in self.parts).encode()).hexdigest()

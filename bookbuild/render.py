@@ -33,7 +33,7 @@ def output_key(edition: Edition, fmt: str, inputs: str) -> str:
     book = edition.book
     config = {k: v for k, v in book.config.__dict__.items() if k != "linkcheck"}  # not in any edition
     words = json.dumps([config, book.strings, edition.stamp.__dict__], sort_keys=True, default=str)
-    return digest(tool_versions(), fmt, edition.lang, words, inputs, json.dumps(edition.ast, sort_keys=True))
+    return digest(tool_versions(), fmt, edition.lang, words, inputs, edition.key)
 
 
 def render_all(editions: list[Edition], formats: list[str], stage: Path, progress) -> tuple[list[Output], list[Output]]:
@@ -58,13 +58,25 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
             results = map(_run, jobs)
             _collect(results, jobs, progress, root, fresh)
         else:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                try:
-                    _collect(pool.imap(_run, jobs), jobs, progress, root, fresh)
-                except BaseException:
-                    pool.terminate()
-                    raise
+            global _FORKED_JOBS
+            _FORKED_JOBS = jobs  # forked workers inherit them: an edition is not pickled to each
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    try:
+                        _collect(pool.imap(_run_forked, range(len(jobs))), jobs, progress, root, fresh)
+                    except BaseException:
+                        pool.terminate()
+                        raise
+            finally:
+                _FORKED_JOBS = []
     return built, fresh
+
+
+_FORKED_JOBS: list[Job] = []
+
+
+def _run_forked(index: int) -> str:
+    return _run(_FORKED_JOBS[index])
 
 
 def _collect(results, jobs, progress, root, fresh) -> None:
