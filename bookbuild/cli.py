@@ -221,7 +221,7 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
         built, fresh = render_all(chosen, formats, stage, progress)
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
                   for e in chosen for name in write_edition_files(e, stage / e.lang)]
-        problems = check_outputs(stage, fresh)
+        problems = check_outputs(stage, fresh, root)
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
             return EXIT_PROBLEMS

@@ -28,15 +28,27 @@ class _Links(HTMLParser):
                 self.hrefs.append(value)
 
 
-def _parse(text: str) -> _Links:
-    parser = _Links()
-    parser.feed(text)
+def _parse(text: str, root: Path | None = None) -> _Links:
+    """A page's ids and links; remembered under ``root/.cache`` by the page's text, if given."""
+    from .cache import digest, get_pickle, put_pickle
+
+    key = digest(text) if root else ""
+    parser = get_pickle(root, "links", key) if root else None
+    if parser is None:
+        parser = _Links()
+        parser.feed(text)
+        if root:
+            put_pickle(root, "links", key, (parser.ids, parser.hrefs))
+    else:
+        ids, hrefs = parser
+        parser = _Links()
+        parser.ids, parser.hrefs = ids, hrefs
     return parser
 
 
-def check_pages(pages: dict[str, str], label: str) -> list[Diagnostic]:
+def check_pages(pages: dict[str, str], label: str, root: Path | None = None) -> list[Diagnostic]:
     """``pages`` maps a path (posix, relative) to its HTML or XHTML text."""
-    parsed = {path: _parse(text) for path, text in pages.items()}
+    parsed = {path: _parse(text, root) for path, text in pages.items()}
     problems = []
     for path, page in sorted(parsed.items()):
         for href in page.hrefs:
@@ -55,9 +67,9 @@ def check_pages(pages: dict[str, str], label: str) -> list[Diagnostic]:
     return problems
 
 
-def check_html_site(site: Path, label: str) -> list[Diagnostic]:
+def check_html_site(site: Path, label: str, root: Path | None = None) -> list[Diagnostic]:
     pages = {p.relative_to(site).as_posix(): p.read_text("utf-8") for p in site.rglob("*.html")}
-    return check_pages(pages, label)
+    return check_pages(pages, label, root)
 
 
 def check_epub(epub: Path, label: str) -> list[Diagnostic]:
@@ -92,13 +104,14 @@ def check_pdf(pdf: Path, label: str) -> list[Diagnostic]:
     return problems
 
 
-def check_outputs(stage: Path, built) -> list[Diagnostic]:
+def check_outputs(stage: Path, built, root: Path | None = None) -> list[Diagnostic]:
+    """Check the outputs just built; a site's unchanged pages are read from ``root/.cache``."""
     problems = []
     for output in built:
         target = output.target(stage)
         label = f"dist/{output.path}" if output.format != "html" else f"dist/{output.lang}/html"
         if output.format == "html":
-            problems += check_html_site(target, label)
+            problems += check_html_site(target, label, root)
         elif output.format == "epub":
             problems += check_epub(target, label)
         else:

@@ -67,11 +67,26 @@ def load_tables(root: Path) -> tuple[dict[str, Table], list[Diagnostic]]:
     if not folder.is_dir():
         return tables, problems
     for path in sorted(folder.glob("*.yaml")):
-        table, found = load_table(path, f"{TABLES_DIR}/{path.name}")
+        table, found = _remembered_table(root, path, f"{TABLES_DIR}/{path.name}")
         problems += found
         if table is not None:
             tables[table.name] = table
     return tables, problems
+
+
+def _remembered_table(root: Path, path: Path, rel: str) -> tuple[Table | None, list[Diagnostic]]:
+    """load_table's result, remembered in .cache/ under the file's bytes (YAML is slow to parse)."""
+    from .cache import digest, get_pickle, put_pickle, tool_versions
+
+    try:
+        key = digest(tool_versions(), rel, path.read_bytes())
+    except OSError:
+        return load_table(path, rel)
+    result = get_pickle(root, "tables", key)
+    if result is None:
+        result = load_table(path, rel)
+        put_pickle(root, "tables", key, result)
+    return result
 
 
 def load_table(path: Path, rel: str) -> tuple[Table | None, list[Diagnostic]]:

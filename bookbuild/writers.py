@@ -6,12 +6,14 @@ Both are written from the edition's checked AST.  The PDF has its own module
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from pathlib import Path
 
 from .ast import visit
+from .cache import digest, get_pickle, put_pickle, tool_versions
 from .fonts import font_face_css, font_files
-from .model import Edition
+from .model import API_VERSION, Edition, EditionPart
 from .pandoc import write
 from .typography import typeset
 
@@ -37,17 +39,34 @@ def words_args(edition: Edition) -> list[str]:
 
 
 def write_html_site(edition: Edition, out_dir: Path) -> Path:
-    """A browsable site: index.html with the contents, then a page per chapter."""
+    """A browsable site: index.html with the contents, then a page per chapter.
+
+    A chapter's page depends on its own blocks and on the rest of the book's
+    outline (the contents, the pager, which page holds each id).  Pages are
+    remembered under that; Pandoc is given in full only the chapters whose
+    page is not remembered, and the outline of the others."""
     root, config = edition.book.root, edition.book.config
     downloads = (f'<a href="../{config.slug}.pdf">PDF</a> · <a href="../{config.slug}.epub">EPUB</a>')
     args = metadata_args(edition) + [
         "--template", str(root / TEMPLATES / "site.html"), "--toc", "--toc-depth=2",
         "--split-level=1", "--chunk-template=%i.html", "--wrap=none",
         *words_args(edition), "-V", f"edition-links={downloads}",
-        "-V", f"language-links={_language_links(edition)}",
-        "--resource-path", str(root), "-o", str(out_dir)]
+        "-V", f"language-links={_language_links(edition)}", "--resource-path", str(root)]
+    context = digest(tool_versions(), json.dumps(args), (root / TEMPLATES / "site.html").read_bytes(),
+                     json.dumps([part.outline for part in edition.parts]))
+    pages = [(part, _page_name(part), digest(context, part.key)) for part in edition.parts]
+    remembered = {key: get_pickle(root, "pages", key) for _, name, key in pages if name}
+    blocks = [block for part, name, key in pages
+              for block in (part.outline if remembered.get(key) is not None else part.blocks)]
+    ast = {"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}
     # Read and checked in the sandbox; the writer needs the project's images.
-    write(_with_safe_chunk_ids(edition.ast), "chunkedhtml", args, "html", edition.stamp.epoch, sandbox=False)
+    write(_with_safe_chunk_ids(ast), "chunkedhtml", args + ["-o", str(out_dir)], "html",
+          edition.stamp.epoch, sandbox=False)
+    for _, name, key in pages:
+        if remembered.get(key) is not None:
+            (out_dir / name).write_bytes(remembered[key])
+        elif name:
+            put_pickle(root, "pages", key, (out_dir / name).read_bytes())
     (out_dir / "sitemap.json").unlink(missing_ok=True)
     css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
     (out_dir / "book.css").write_text(css, "utf-8")
@@ -55,6 +74,16 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     for font in font_files():
         shutil.copyfile(font, out_dir / "fonts" / font.name)
     return out_dir / "index.html"
+
+
+def _page_name(part: EditionPart) -> str:
+    """The page a part becomes, if it becomes exactly one ("" if not, and it is always written)."""
+    openings = []
+    visit(part.outline, lambda el: openings.append(el) if el["t"] == "Header" and el["c"][0] == 1 else None)
+    first = part.blocks[0] if part.blocks else None
+    if len(openings) != 1 or first is not openings[0] and first != openings[0]:
+        return ""
+    return first["c"][1][0].removeprefix("sec:") + ".html"
 
 
 def _language_links(edition: Edition) -> str:

@@ -6,9 +6,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
-from conftest import make_book, run
+from conftest import FIXTURES, make_book, run
 
 
 def summary(result) -> str:
@@ -77,3 +78,61 @@ def test_editing_a_table_reparses_only_the_chapters_that_use_it(tmp_path: Path) 
     spare.write_text(spare.read_text().replace("alpha", "omega"))
     assert run(root, "check").returncode == 0
     assert len(set((root / ".cache/ast").iterdir()) - before) == 1  # second.md only
+
+
+def _differences(built: Path, cold: Path) -> list[str]:
+    """Files that differ between two dist/ folders, or that only one of them has."""
+    files = {p.relative_to(built) for p in built.rglob("*") if p.is_file()}
+    files |= {p.relative_to(cold) for p in cold.rglob("*") if p.is_file()}
+    return sorted(str(f) for f in files
+                  if not (built / f).is_file() or not (cold / f).is_file()
+                  or (built / f).read_bytes() != (cold / f).read_bytes())
+
+
+def test_after_each_kind_of_edit_the_editions_are_those_of_a_cold_build(tmp_path: Path) -> None:
+    """Chapters are remembered one by one; what is made from them must not tell."""
+    root = make_book(tmp_path / "book", overlay=FIXTURES / "fr")
+    formats = ("--format", "html", "--format", "epub")
+    assert run(root, "build", *formats).returncode == 0
+    first, colours = root / "chapters/en/first.md", root / "tables/colours.yaml"
+    edits = [
+        (first, "A paragraph with", "A freshly edited paragraph with"),  # prose: one chapter again
+        (first, "## A plain section",  # a new section, table and reference: the numbers after them move
+         "## An inserted section {#sec:first-inserted}\n\nAs @sec:second-warm shows:\n\n"
+         '{{ table("colours", id="tbl:colours-again", caption="Again") }}\n\n## A plain section'),
+        (colours, "name: Vermilion", "name: Scarlet"),  # a table: the chapters that show it
+    ]
+    for number, (path, old, new) in enumerate(edits):
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new, 1))
+        assert run(root, "build", *formats).returncode == 0
+        cold = tmp_path / f"cold-{number}"
+        shutil.copytree(root, cold, ignore=shutil.ignore_patterns(".cache", "dist"))
+        assert run(cold, "build", *formats).returncode == 0
+        assert _differences(root / "dist", cold / "dist") == [], f"after edit {number}"
+    assert "Scarlet" in (root / "dist/en/html/first.html").read_text()
+    assert "Table\u00a03" in (root / "dist/en/html/second.html").read_text()  # was Table 2
+
+
+def test_editing_one_chapter_makes_only_that_chapter_again(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert run(root, "build", "--format", "html").returncode == 0
+    remembered = {kind: set((root / ".cache" / kind).iterdir()) for kind in ("resolved", "pages")}
+    second = root / "chapters/en/second.md"
+    second.write_text(second.read_text().replace("come from one file", "come from a single file"))
+    assert run(root, "build", "--format", "html").returncode == 0
+    assert "from a single file" in (root / "dist/en/html/second.html").read_text()
+    for kind, before in remembered.items():
+        assert len(set((root / ".cache" / kind).iterdir()) - before) == 1, kind  # second.md alone
+
+
+def test_a_cache_entry_lost_during_the_build_is_reported(tmp_path: Path) -> None:
+    from bookbuild.diagnostics import BuildFailed
+    from bookbuild.model import EditionPart
+
+    part = EditionPart("first", "0" * 64, [], root=tmp_path)
+    with pytest.raises(BuildFailed) as failed:
+        part.blocks
+    assert [d.format() for d in failed.value.diagnostics] == [
+        f".cache/resolved-blocks/{'0' * 64}.pickle:1: O002 error: this cache entry was removed while "
+        "the book was being built\n    hint: build again"]
