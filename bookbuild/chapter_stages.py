@@ -120,7 +120,8 @@ def resolve_all(root: Path, numbered: list[tuple[Prepared, str, list | None]], a
                                        strings, edition)
             visit(part.blocks, _prepare_table)
             finished = apply_typography(part.blocks, lang)
-            entry = (EditionPart(prep.chapter, key, outline(finished)), found)
+            shape = outline(finished)
+            entry = (EditionPart(prep.chapter, key, shape, page=page_name(finished, shape)), found)
             if not has_errors(found):
                 put_pickle(root, "resolved-blocks", key, finished)
                 put_pickle(root, "resolved", key, entry)
@@ -142,16 +143,26 @@ def outline(blocks: list) -> list:
             out.append({"t": "Div", "c": [block["c"][0], outline(block["c"][1])]})
         else:
             found: list[dict] = []
-            visit(block, lambda el: found.append(el) if el["t"] == "Image" or _ident(el) else None)
+            visit(block, lambda el: found.append(el) if el["t"] == "Image" or element_id(el) else None)
             for el in found:
                 if el["t"] == "Image":
                     out.append({"t": "Plain", "c": [el]})
-                if _ident(el):
-                    out.append({"t": "Div", "c": [[_ident(el), [], []], []]})
+                if element_id(el):
+                    out.append({"t": "Div", "c": [[element_id(el), [], []], []]})
     return out
 
 
-def _ident(el: dict) -> str:
+def page_name(blocks: list, shape: list) -> str:
+    """The site page a part becomes, if it opens with its one level-1 heading ("" if not)."""
+    openings = []
+    visit(shape, lambda el: openings.append(el) if el["t"] == "Header" and el["c"][0] == 1 else None)
+    if len(openings) != 1 or not blocks or blocks[0] != openings[0]:
+        return ""
+    return openings[0]["c"][1][0].removeprefix("sec:") + ".html"
+
+
+def element_id(el: dict) -> str:
+    """The id an element carries ("" if none)."""
     content = el.get("c")
     if el["t"] in ("Div", "Span", "CodeBlock", "Table", "Figure", "Code", "Link", "Image"):
         return content[0][0]

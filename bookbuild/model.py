@@ -109,6 +109,7 @@ class EditionPart:
     chapter: str
     key: str  # names its blocks: the same key, the same blocks
     outline: list  # its headings, ids and images alone: what other pages need of it
+    page: str = ""  # the site page it becomes (index.html's chapters), or "" if not exactly one
     made: list | None = field(default=None, repr=False, compare=False)  # its blocks, if just made
     root: Path | None = None  # the book whose cache holds its blocks otherwise
 

@@ -9,8 +9,10 @@ import copy
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .ast import visit
+from .chapter_stages import element_id
 from .cache import digest, get_pickle, put_pickle, tool_versions
 from .fonts import font_face_css, font_files
 from .model import API_VERSION, Edition, EditionPart
@@ -41,10 +43,11 @@ def words_args(edition: Edition) -> list[str]:
 def write_html_site(edition: Edition, out_dir: Path) -> Path:
     """A browsable site: index.html with the contents, then a page per chapter.
 
-    A chapter's page depends on its own blocks and on the rest of the book's
-    outline (the contents, the pager, which page holds each id).  Pages are
-    remembered under that; Pandoc is given in full only the chapters whose
-    page is not remembered, and the outline of the others."""
+    A chapter's page depends on its own blocks and on the book's outline (the
+    contents, the pager, which page holds each id); pages are remembered under
+    both.  While the outline stands, Pandoc is given only the chapters whose
+    page is not remembered, with the outline of their neighbours and of the
+    chapters they link to; every other page is the remembered one."""
     root, config = edition.book.root, edition.book.config
     downloads = (f'<a href="../{config.slug}.pdf">PDF</a> · <a href="../{config.slug}.epub">EPUB</a>')
     args = metadata_args(edition) + [
@@ -54,20 +57,31 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
         "-V", f"language-links={_language_links(edition)}", "--resource-path", str(root)]
     context = digest(tool_versions(), json.dumps(args), (root / TEMPLATES / "site.html").read_bytes(),
                      json.dumps([part.outline for part in edition.parts]))
-    pages = [(part, _page_name(part), digest(context, part.key)) for part in edition.parts]
-    remembered = {key: get_pickle(root, "pages", key) for _, name, key in pages if name}
-    blocks = [block for part, name, key in pages
-              for block in (part.outline if remembered.get(key) is not None else part.blocks)]
-    ast = {"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}
-    # Read and checked in the sandbox; the writer needs the project's images.
-    write(_with_safe_chunk_ids(ast), "chunkedhtml", args + ["-o", str(out_dir)], "html",
-          edition.stamp.epoch, sandbox=False)
-    for _, name, key in pages:
-        if remembered.get(key) is not None:
-            (out_dir / name).write_bytes(remembered[key])
-        elif name:
-            put_pickle(root, "pages", key, (out_dir / name).read_bytes())
-    (out_dir / "sitemap.json").unlink(missing_ok=True)
+    parts = edition.parts
+    keys = [digest(context, part.key) for part in parts]
+    remembered = {"index.html": get_pickle(root, "pages", digest(context, "index.html"))}
+    remembered.update((part.page, get_pickle(root, "pages", key)) for part, key in zip(parts, keys) if part.page)
+    stale = {i for i, part in enumerate(parts) if remembered.get(part.page) is None}
+    if remembered["index.html"] is None:  # a new outline: every chapter, most by its outline
+        given = set(range(len(parts)))
+    else:
+        given = _needed_by(parts, stale)
+    if given:
+        blocks = [block for i in sorted(given) for block in (parts[i].blocks if i in stale else parts[i].outline)]
+        ast = {"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}
+        # Read and checked in the sandbox; the writer needs the project's images.
+        write(_for_the_site(ast), "chunkedhtml", args + ["-o", str(out_dir)], "html",
+              edition.stamp.epoch, sandbox=False)
+        (out_dir / "sitemap.json").unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fresh = [("index.html", digest(context, "index.html"))] if remembered["index.html"] is None else []
+    fresh += [(parts[i].page, keys[i]) for i in stale if parts[i].page]
+    for name, key in fresh:
+        put_pickle(root, "pages", key, (out_dir / name).read_bytes())
+    for name, page in remembered.items():
+        if page is not None:
+            (out_dir / name).write_bytes(page)
+    _copy_images(parts, set(range(len(parts))) - given, root, out_dir)
     css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
     (out_dir / "book.css").write_text(css, "utf-8")
     (out_dir / "fonts").mkdir()
@@ -76,14 +90,34 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     return out_dir / "index.html"
 
 
-def _page_name(part: EditionPart) -> str:
-    """The page a part becomes, if it becomes exactly one ("" if not, and it is always written)."""
-    openings = []
-    visit(part.outline, lambda el: openings.append(el) if el["t"] == "Header" and el["c"][0] == 1 else None)
-    first = part.blocks[0] if part.blocks else None
-    if len(openings) != 1 or first is not openings[0] and first != openings[0]:
-        return ""
-    return first["c"][1][0].removeprefix("sec:") + ".html"
+def _needed_by(parts: tuple[EditionPart, ...], stale: set[int]) -> set[int]:
+    """The parts Pandoc must see to write the stale parts' pages: those, their neighbours
+    (the pager) and the parts holding the ids they link to."""
+    if not stale:
+        return set()
+    holder: dict[str, int] = {}
+    for index, part in enumerate(parts):
+        visit(part.outline, lambda el, index=index: holder.setdefault(element_id(el) or "#", index))
+    needed = set()
+    for index in stale:
+        needed |= {i for i in (index - 1, index, index + 1) if 0 <= i < len(parts)}
+        targets = []
+        visit(parts[index].blocks, lambda el: targets.append(el["c"][2][0][1:])
+              if el["t"] == "Link" and el["c"][2][0].startswith("#") else None)
+        needed |= {holder[t] for t in targets if t in holder}
+    return needed
+
+
+def _copy_images(parts, absent: set[int], root: Path, out_dir: Path) -> None:
+    """The images of the parts Pandoc was not given, where Pandoc puts the others'."""
+    for index in absent:
+        images = []
+        visit(parts[index].outline, lambda el: images.append(el["c"][2][0]) if el["t"] == "Image" else None)
+        for url in images:
+            rel = unquote(urlsplit(url).path)
+            if not urlsplit(url).scheme and (root / rel).is_file() and not (out_dir / rel).exists():
+                (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(root / rel, out_dir / rel)
 
 
 def _language_links(edition: Edition) -> str:
@@ -103,9 +137,12 @@ def _language_links(edition: Edition) -> str:
     return " ".join(links)
 
 
-def _with_safe_chunk_ids(ast: dict) -> dict:
+def _for_the_site(ast: dict) -> dict:
     """Chapter pages are named after chapter ids, and 'sec:iec.html' would read
-    as a URL scheme; so level-1 ids lose their 'sec:' prefix in the site."""
+    as a URL scheme; so level-1 ids lose their 'sec:' prefix in the site.
+
+    Headings are numbered already; marked unnumbered, they do not also get
+    Pandoc's data-number, which counts chapters from the first one it is given."""
     ast = copy.deepcopy(ast)
     renamed = {}
     for block in ast["blocks"]:
@@ -116,6 +153,8 @@ def _with_safe_chunk_ids(ast: dict) -> dict:
     def retarget(el):
         if el["t"] == "Link" and el["c"][2][0][1:] in renamed and el["c"][2][0].startswith("#"):
             el["c"][2][0] = "#" + renamed[el["c"][2][0][1:]]
+        elif el["t"] == "Header" and "unnumbered" not in el["c"][1][1]:
+            el["c"][1][1].append("unnumbered")
 
     visit(ast, retarget)
     return ast

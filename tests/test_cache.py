@@ -92,11 +92,16 @@ def _differences(built: Path, cold: Path) -> list[str]:
 def test_after_each_kind_of_edit_the_editions_are_those_of_a_cold_build(tmp_path: Path) -> None:
     """Chapters are remembered one by one; what is made from them must not tell."""
     root = make_book(tmp_path / "book", overlay=FIXTURES / "fr")
+    config = root / "book.yaml"
+    config.write_text(config.read_text().replace("  - second\n", "  - second\n  - third\n  - fourth\n"))
+    for name in ("third", "fourth"):
+        (root / f"chapters/en/{name}.md").write_text(f"# The {name} chapter {{#sec:{name}}}\n\nPlain prose.\n")
     formats = ("--format", "html", "--format", "epub")
     assert run(root, "build", *formats).returncode == 0
     first, colours = root / "chapters/en/first.md", root / "tables/colours.yaml"
     edits = [
         (first, "A paragraph with", "A freshly edited paragraph with"),  # prose: one chapter again
+        (root / "chapters/en/fourth.md", "Plain prose.", "Plain prose, edited."),  # far from the image
         (first, "## A plain section",  # a new section, table and reference: the numbers after them move
          "## An inserted section {#sec:first-inserted}\n\nAs @sec:second-warm shows:\n\n"
          '{{ table("colours", id="tbl:colours-again", caption="Again") }}\n\n## A plain section'),
