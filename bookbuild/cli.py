@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def gather(root: Path, epoch: int | None = None):
     """Load and check everything, and prepare every edition: nothing is written."""
-    from .edition import make_edition
     from .load import load
     from .stamp import source_date_epoch
 
@@ -136,12 +135,33 @@ def gather(root: Path, epoch: int | None = None):
     if has_errors(problems):
         return book, editions, problems
     epoch = source_date_epoch(root) if epoch is None else epoch
-    for lang in (book.config.language, *book.languages):
-        edition, found = make_edition(book, lang, epoch)
+    for edition, found in _make_editions(book, (book.config.language, *book.languages), epoch):
         problems += found
         if edition is not None:
             editions.append(edition)
     return book, editions, problems
+
+
+def _make_editions(book, langs: tuple[str, ...], epoch: int) -> list:
+    """Each language's edition and problems, the languages side by side on the cores."""
+    import multiprocessing
+    import os
+
+    from . import edition
+
+    workers = min(len(langs), os.cpu_count() or 1)
+    if workers < 2:
+        return [edition.make_edition(book, lang, epoch) for lang in langs]
+    edition.FORKED_BOOK = book  # inherited by the forked workers, not pickled to them
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            try:
+                return pool.starmap(edition.make_forked_edition, [(lang, epoch) for lang in langs])
+            except BaseException:
+                pool.terminate()
+                raise
+    finally:
+        edition.FORKED_BOOK = None
 
 
 def run_check(root: Path) -> list[Diagnostic]:
