@@ -31,12 +31,14 @@ def digest(*parts: str | bytes) -> str:
 
 @functools.lru_cache(maxsize=1)
 def tool_versions() -> str:
-    """Pandoc's, WeasyPrint's and this package's versions: a change in any invalidates the cache."""
+    """The versions of the tools and libraries that shape an entry, and of this package:
+    a change in any invalidates the cache."""
     import pypandoc
 
     source = digest(*(p.read_bytes() for p in sorted(PACKAGE.glob("*.py"))))
     return json.dumps({"pandoc": pypandoc.get_pandoc_version(), "weasyprint": version("weasyprint"),
-                       "babel": version("babel"), "bookbuild": source}, sort_keys=True)
+                       "babel": version("babel"), "jinja2": version("jinja2"), "pyyaml": version("pyyaml"),
+                       "jsonschema": version("jsonschema"), "bookbuild": source}, sort_keys=True)
 
 
 def tree_digest(*folders: Path) -> str:

@@ -53,13 +53,15 @@ def context_key(book: Book, lang: str, texts: dict) -> str:
                   repr(sorted(book.tables.items())), repr(sorted(texts.items())))
 
 
-def prepare(root: Path, context: str, chapter_id: str, sources: tuple[str, ...], make) -> tuple[Prepared, list | None]:
+def prepare(root: Path, context: str, chapter_id: str, sources: tuple[str, ...], make
+            ) -> tuple[Prepared, list | None]:
     """A chapter's prepared form, from the cache or from ``make()`` -> (Part | None, problems,
     statuses, tables_used).  Returns it with its blocks when they were just made."""
     key = digest(context, chapter_id, *sources)
     prepared = get_pickle(root, "prepared", key)
-    if prepared is not None and has_pickle(root, "prepared-blocks", key) and all((root / rel).is_file() == there for rel, there in prepared.images):
-        return prepared, None
+    if prepared is not None and has_pickle(root, "prepared-blocks", key) and \
+            all((root / rel).is_file() == there for rel, there in prepared.images):
+        return prepared, None  # the checks' verdict on its images still holds
     part, problems, statuses, used = make()
     if part is None:
         return Prepared(key, chapter_id, "", "", problems, statuses, tuple(used), failed=True), None
