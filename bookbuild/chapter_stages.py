@@ -135,23 +135,32 @@ def resolve_all(root: Path, numbered: list[tuple[Prepared, str, list | None]], a
 
 def outline(blocks: list) -> list:
     """What the rest of the book needs of a chapter: its headings (for the contents and the
-    pager), an empty element per id (for links into it) and its images (which the HTML
-    writer copies)."""
+    pager), an empty element per id (for links into it) and its images' files (which the
+    HTML writer copies).  Nothing else, so that an edit elsewhere in the chapter, a new
+    translation notice or an image's new alt text leaves the book's outline as it was."""
     out = []
     for block in blocks:
         if block["t"] == "Header":
             out.append(block)
-        elif block["t"] == "Div":
-            out.append({"t": "Div", "c": [block["c"][0], outline(block["c"][1])]})
+        elif block["t"] == "Div" and any(_in_outline(el) for el in _elements(block["c"][1])):
+            out.append({"t": "Div", "c": [[block["c"][0][0], [], []], outline(block["c"][1])]})
         else:
-            found: list[dict] = []
-            visit(block, lambda el: found.append(el) if el["t"] == "Image" or element_id(el) else None)
-            for el in found:
+            for el in _elements(block):
                 if el["t"] == "Image":
-                    out.append({"t": "Plain", "c": [el]})
+                    out.append({"t": "Plain", "c": [{"t": "Image", "c": [["", [], []], [], [el["c"][2][0], ""]]}]})
                 if element_id(el):
                     out.append({"t": "Div", "c": [[element_id(el), [], []], []]})
     return out
+
+
+def _in_outline(el: dict) -> bool:
+    return el["t"] in ("Header", "Image") or bool(element_id(el))
+
+
+def _elements(node) -> list[dict]:
+    found: list[dict] = []
+    visit(node, lambda el: found.append(el) if _in_outline(el) else None)
+    return found
 
 
 def page_name(blocks: list, shape: list) -> str:

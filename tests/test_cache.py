@@ -120,15 +120,18 @@ def test_after_each_kind_of_edit_the_editions_are_those_of_a_cold_build(tmp_path
 
 
 def test_editing_one_chapter_makes_only_that_chapter_again(tmp_path: Path) -> None:
-    root = make_book(tmp_path / "book")
+    root = make_book(tmp_path / "book", overlay=FIXTURES / "fr")
     assert run(root, "build", "--format", "html").returncode == 0
     remembered = {kind: set((root / ".cache" / kind).iterdir()) for kind in ("resolved", "pages")}
-    second = root / "chapters/en/second.md"
-    second.write_text(second.read_text().replace("come from one file", "come from a single file"))
+    first = root / "chapters/en/first.md"
+    stale = (root / "dist/fr/html/first.html").read_text().count("translation-notice stale")
+    first.write_text(first.read_text().replace("Paint comes in colours", "Paint comes in many colours"))
     assert run(root, "build", "--format", "html").returncode == 0
-    assert "from a single file" in (root / "dist/en/html/second.html").read_text()
-    for kind, before in remembered.items():
-        assert len(set((root / ".cache" / kind).iterdir()) - before) == 1, kind  # second.md alone
+    assert "many colours" in (root / "dist/en/html/first.html").read_text()
+    # The French section is now out of date: its page gains a notice, the book's outline stays.
+    assert (root / "dist/fr/html/first.html").read_text().count("translation-notice stale") == stale + 1
+    for kind, before in remembered.items():  # first.md in each language, and nothing else
+        assert len(set((root / ".cache" / kind).iterdir()) - before) == 2, kind
 
 
 def test_a_cache_entry_lost_during_the_build_is_reported(tmp_path: Path) -> None:
