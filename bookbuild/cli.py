@@ -144,24 +144,10 @@ def gather(root: Path, epoch: int | None = None):
 
 def _make_editions(book, langs: tuple[str, ...], epoch: int) -> list:
     """Each language's edition and problems, the languages side by side on the cores."""
-    import multiprocessing
-    import os
+    from .edition import make_edition
+    from .forked import forked_map
 
-    from . import edition
-
-    workers = min(len(langs), os.cpu_count() or 1)
-    if workers < 2:
-        return [edition.make_edition(book, lang, epoch) for lang in langs]
-    edition.FORKED_BOOK = book  # inherited by the forked workers, not pickled to them
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            try:
-                return pool.starmap(edition.make_forked_edition, [(lang, epoch) for lang in langs])
-            except BaseException:
-                pool.terminate()
-                raise
-    finally:
-        edition.FORKED_BOOK = None
+    return list(forked_map(lambda lang: make_edition(book, lang, epoch), list(langs)))
 
 
 def run_check(root: Path) -> list[Diagnostic]:

@@ -33,13 +33,6 @@ def edition_book(book: Book, lang: str) -> Book:
     return dataclasses.replace(book, config=config, strings=language.strings)
 
 
-FORKED_BOOK: Book | None = None  # the book, for editions made in forked workers
-
-
-def make_forked_edition(lang: str, epoch: int) -> tuple[Edition | None, list[Diagnostic]]:
-    return make_edition(FORKED_BOOK, lang, epoch)
-
-
 def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, list[Diagnostic]]:
     stamp = make_stamp(epoch, lang)
     local = edition_book(book, lang)

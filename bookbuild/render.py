@@ -8,12 +8,11 @@ pool of processes, one per core, PDFs first because they take longest.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import digest, fetch_output, store_output, tool_versions, tree_digest
+from .forked import forked_map
 from .model import Edition
 from .publish import Output, output_for
 
@@ -52,31 +51,8 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
             else:
                 jobs.append(job)
     jobs.sort(key=lambda j: ORDER[j.output.format])
-    if jobs:
-        workers = min(len(jobs), os.cpu_count() or 1)
-        if workers == 1:
-            results = map(_run, jobs)
-            _collect(results, jobs, progress, root, fresh)
-        else:
-            global _FORKED_JOBS
-            _FORKED_JOBS = jobs  # forked workers inherit them: an edition is not pickled to each
-            try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    try:
-                        _collect(pool.imap(_run_forked, range(len(jobs))), jobs, progress, root, fresh)
-                    except BaseException:
-                        pool.terminate()
-                        raise
-            finally:
-                _FORKED_JOBS = []
+    _collect(forked_map(_run, jobs), jobs, progress, root, fresh)
     return built, fresh
-
-
-_FORKED_JOBS: list[Job] = []
-
-
-def _run_forked(index: int) -> str:
-    return _run(_FORKED_JOBS[index])
 
 
 def _collect(results, jobs, progress, root, fresh) -> None:

@@ -1,0 +1,37 @@
+"""Work spread over forked worker processes, one per core.
+
+The workers are forked, so they inherit the work (whole editions, a whole
+book) instead of receiving it pickled through a pipe; only each result comes
+back.  With one core or one item, the work runs in this process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Iterator
+
+_WORK: tuple[Callable, list] | None = None  # set while a pool's workers may be forked
+
+
+def forked_map(fn: Callable, items: list) -> Iterator:
+    """``fn(item)`` for each item, in order, as each is ready."""
+    global _WORK
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers < 2:
+        yield from map(fn, items)
+        return
+    _WORK = (fn, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            try:
+                yield from pool.imap(_call, range(len(items)))
+            except BaseException:
+                pool.terminate()
+                raise
+    finally:
+        _WORK = None
+
+
+def _call(index: int):
+    fn, items = _WORK
+    return fn(items[index])
