@@ -1,76 +1,33 @@
-"""Stage: write the PDF.  Pandoc writes print HTML; WeasyPrint, in-process, lays it out.
+"""Stage: write the PDF.  Pandoc writes print HTML (``pdf_html.py``); WeasyPrint,
+in-process, lays it out.
 
-Print-only transforms: footnotes become CSS footnotes at the foot of the
-page, every external link gets its URL in a footnote so a print reader can
-type it, and cross-references say "on page N".
+The PDF is laid out in chunks, the front matter and then each chapter
+(``pdf_chunks.py``), on every core, and each chunk's layout is remembered
+(``pdf_layout.py``); the chunks are then joined into one tagged PDF
+(``pdf_merge.py``).  Page numbers work as in LaTeX: a layout finds each
+chunk's first page and each anchor's page, and the chunks whose numbers
+changed are laid out again, until they hold.  The first guess is what the
+last build found, so after an edit that moves no page only the edited
+chapter is laid out again.
 """
 from __future__ import annotations
 
-import copy
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from .ast import replace_inlines, span, stringify, visit
+from .cache import has_pickle
 from .diagnostics import BuildFailed, error
-from .fonts import font_dir, font_face_css
+from .forked import forked_map
 from .model import Edition
-from .pandoc import write
-from .writers import TEMPLATES, metadata_args, words_args
+from .pdf_chunks import CutBook, chunk_html, cut
+from .pdf_html import print_html
+from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling, remembered, stylesheet_text
+from .pdf_layout import lay_out as lay_out_chunk
+from .writers import TEMPLATES
 
-
-PLACEHOLDER = "00"  # a cross-reference's page before the first layout knows it
-PAGES_CACHE = Path(".cache") / "pdf-pages"  # per language: each anchor's page in the last build
-MAX_PASSES = 3
-
-
-def print_ast(edition: Edition, pages: dict[str, int]) -> dict:
-    """The edition's AST for print; cross-references name their page from ``pages``."""
-    ast = copy.deepcopy(edition.ast)
-    on_page = edition.book.strings["on_page"]
-
-    def transform(el):
-        kind = el["t"]
-        if kind == "Note":
-            inlines = []
-            for block in el["c"]:
-                if inlines:
-                    inlines.append({"t": "Space"})
-                inlines.extend(block["c"] if block["t"] in ("Para", "Plain") else [])
-            return [span(["footnote"], replace_inlines(inlines, inline_url))]
-        if kind == "Link":
-            attr, inlines, (url, _) = el["c"]
-            if "xref" in attr[1]:
-                page = pages.get(url.lstrip("#"), PLACEHOLDER)
-                el["c"][1] = inlines + [span(["xref-page"], [{"t": "Str", "c": f" {on_page}\u00a0{page}"}])]
-                return [el]
-            if url.startswith(("http://", "https://")) and stringify(inlines).strip() != url:
-                el["c"][1] = replace_inlines(inlines, transform)
-                return [el, span(["url-note"], [{"t": "Str", "c": url}])]
-        return None
-
-    def inline_url(el):
-        """Inside a footnote a URL follows its link text, in parentheses."""
-        if el["t"] == "Link" and el["c"][2][0].startswith(("http://", "https://")):
-            url = el["c"][2][0]
-            if stringify(el["c"][1]).strip() != url:
-                return [el, {"t": "Str", "c": " ("}, span(["url"], [{"t": "Str", "c": url}]),
-                        {"t": "Str", "c": ")"}]
-        return None
-
-    ast["blocks"] = replace_inlines(ast["blocks"], transform)
-    return ast
-
-
-def print_html(edition: Edition, pages: dict[str, int] | None = None) -> str:
-    from .cover import cover_svg
-
-    book = edition.book
-    cover = cover_svg(edition).split("?>", 1)[-1].strip()  # inline, without the XML declaration
-    args = metadata_args(edition) + ["-V", f"cover={cover}",
-        "--template", str(book.root / TEMPLATES / "print.html"), "--toc", "--toc-depth=2",
-        "--section-divs", "--wrap=none",
-        *words_args(edition)]
-    return write(print_ast(edition, pages or {}), "html5", args, "pdf", edition.stamp.epoch)
+PAGES_CACHE = Path(".cache") / "pdf-pages"  # per language: chunk starts and anchor pages in the last build
+MAX_PASSES = 4
 
 
 def _refusal(url: str, root: Path, edition: Edition):
@@ -86,83 +43,111 @@ def _refusal(url: str, root: Path, edition: Edition):
     return error("S002", where, line, f"refused to fetch {url}", "the PDF may use only files inside the project")
 
 
-def _cites(edition: Edition) -> bool:
-    """Whether the edition has cross-references at all (else one layout is enough)."""
-    found = []
-    visit(edition.ast, lambda el: found.append(el) if el["t"] == "Link" and "xref" in el["c"][0][1] else None)
-    return bool(found)
-
-
-def write_pdf(edition: Edition, out_file: Path) -> int:
-    """Lay out and write the edition's PDF; return how many layouts it took."""
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
-
-    root = edition.book.root
-    allowed = [root.resolve(), font_dir().resolve()]
-    refused: list[str] = []
-
-    class ProjectFetcher(URLFetcher):
-        """Serves files inside the project and the font package; nothing else."""
-
-        def fetch(self, url, headers=None):
-            if url.startswith("file://"):
-                path = Path(url[len("file://"):].split("?")[0].split("#")[0]).resolve()
-                if any(path == base or base in path.parents for base in allowed):
-                    return super().fetch(url, headers)
-            refused.append(url)
-            raise ValueError(f"refused: {url}")
-
-    css = font_face_css(font_dir().as_uri() + "/") + \
-        (root / TEMPLATES / "css" / "print.css").read_text("utf-8")
-    fonts = FontConfiguration()
-    stylesheet = weasyprint.CSS(string=css, url_fetcher=ProjectFetcher(), font_config=fonts)
-    # Cross-references say "on page N".  CSS target-counter() can do it, but
-    # every forward reference makes WeasyPrint re-lay out the pages after it:
-    # 4x slower on a 230-page book, and worse as books grow.  So, as LaTeX
-    # does, a first layout finds the pages and a second writes them in; a
-    # third runs only if the numbers moved something.  (The contents keep
-    # target-counter: its entries come before their targets and cost little.)
-    # The first layout starts from the pages the last build found: after an
-    # edit that moved nothing, that layout is already right, and the only one.
-    targets = set(edition.anchors)
-    remembered = edition.book.root / PAGES_CACHE / f"{edition.lang}.json"
-    pages = _remembered_pages(remembered, targets)
-    layouts = 0
-    for _ in range(MAX_PASSES):
-        layouts += 1
-        document = None  # let the last layout go first: two of a long book side by side double the memory
-        document = weasyprint.HTML(string=print_html(edition, pages), base_url=str(root) + "/",
-                                   url_fetcher=ProjectFetcher()).render(stylesheets=[stylesheet], font_config=fonts)
-        found: dict[str, int] = {}
-        for number, page in enumerate(document.pages, 1):
-            for name in page.anchors:  # a section split over pages starts on the first
-                if name in targets:
-                    found.setdefault(name, number)
-        if found == pages or not _cites(edition):
+def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPlan"]:
+    """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold."""
+    root = editions[0].book.root
+    css = stylesheet_text(root)
+    load_styling(root, css)  # once, before the workers are forked: they inherit it
+    books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions)))
+    numbers = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", len(books[e.lang].chunks))
+               for e in editions}
+    plans: dict[str, PdfPlan] = {}
+    fresh = dict.fromkeys(numbers, 0)
+    for attempt in range(1, MAX_PASSES + 1):
+        htmls = {lang: _chunk_htmls(books[lang], *numbers[lang]) for lang in numbers}
+        keys = {lang: [layout_key(html, css, inputs) for html in htmls[lang]] for lang in htmls}
+        made = _lay_out_missing(editions, css, {key: (lang, html) for lang in htmls
+                                                for key, html in zip(keys[lang], htmls[lang])})
+        for lang in htmls:
+            layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
+            fresh[lang] += sum(key in made for key in set(keys[lang]))
+            found = _numbers(layouts)
+            if _chunk_htmls(books[lang], *found) != htmls[lang] and attempt < MAX_PASSES:
+                numbers[lang] = found  # the numbers moved: lay out again the chunks that show them
+                continue
+            plans[lang] = PdfPlan(lang, tuple(keys[lang]), tuple(_blank_after(layouts)), attempt, fresh[lang])
+            _remember_numbers(root / PAGES_CACHE / f"{lang}.json", found)
+            del numbers[lang]
+        if not numbers:
             break
-        pages = found
+    for plan in plans.values():
+        progress(f"{plan.lang}: pdf: {plan.fresh} chunk layout{'s' if plan.fresh != 1 else ''} "
+                 f"for {len(plan.keys)} chunks, {plan.passes} pass{'es' if plan.passes > 1 else ''}")
+    return plans
+
+
+def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str]]) -> dict[str, ChunkLayout]:
+    """Lay out, on every core, the chunks (key -> language, HTML) that are not remembered."""
+    root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
+    todo = [key for key in wanted if not has_pickle(root, KIND, key)]
+    made = dict(zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier), todo)))
+    by_lang = {e.lang: e for e in editions}
+    refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
     if refused:
-        raise BuildFailed([_refusal(url, root, edition) for url in refused])
-    document.write_pdf(out_file, pdf_identifier=edition.book.config.identifier.encode(),
-                       custom_metadata=True, pdf_tags=True)
-    _remember_pages(remembered, found)
-    return layouts
+        raise BuildFailed(refused)
+    return made
 
 
-def _remembered_pages(path: Path, targets: set[str]) -> dict[str, int]:
-    """The anchors' pages in the last build, as a first guess (checked by the layout)."""
+@dataclass(frozen=True)
+class PdfPlan:
+    """Where an edition's laid-out chunks are, in order, and what joining them needs."""
+    lang: str
+    keys: tuple[str, ...]  # each chunk's layout in .cache/pdf-chunks
+    blank_after: tuple[bool, ...]  # a blank verso after the chunk, so the next starts on a recto
+    passes: int
+    fresh: int  # chunks laid out in this build
+
+
+def write_pdf(edition: Edition, plan: PdfPlan, out_file: Path) -> str:
+    """Join the edition's laid-out chunks into its PDF; return a note for the progress line."""
+    from .pdf_merge import merge_parts
+
+    parts = [_layout(edition.book.root, key).pdf for key in plan.keys]
+    out_file.write_bytes(merge_parts(parts, edition.book.config.identifier.encode(), blank_after=plan.blank_after))
+    return f"{len(parts)} chunks joined"
+
+
+def _layout(root: Path, key: str) -> ChunkLayout:
+    layout = remembered(root, key)
+    if layout is None:
+        raise BuildFailed([error("O002", f".cache/{KIND}/{key}.pickle", 1,
+                                 "this cache entry was removed while the book was being built", "build again")])
+    return layout
+
+
+def _chunk_htmls(book: CutBook, starts: list[int], pages: dict[str, int]) -> list[str]:
+    return [chunk_html(book, index, start, pages) for index, start in enumerate(starts)]
+
+
+def _numbers(layouts: list[ChunkLayout]) -> tuple[list[int], dict[str, int]]:
+    """Each chunk's first page and each anchor's page, once the chunks are laid end to end."""
+    starts, pages, page = [], {}, 1
+    for layout in layouts:
+        starts.append(page)
+        for name, local in layout.anchors.items():
+            pages.setdefault(name, page + local - 1)
+        page += layout.pages + layout.pages % 2  # the next chapter starts on a recto
+    return starts, pages
+
+
+def _blank_after(layouts: list[ChunkLayout]) -> list[bool]:
+    return [bool(layout.pages % 2) and index < len(layouts) - 1 for index, layout in enumerate(layouts)]
+
+
+def _remembered_numbers(path: Path, chunks: int) -> tuple[list[int], dict[str, int]]:
+    """The last build's chunk starts and anchor pages, as a first guess (checked by the layout)."""
     try:
-        pages = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(pages, dict):
-        return {}
-    return {k: v for k, v in pages.items() if k in targets and isinstance(v, int)}
+        saved = json.loads(path.read_text("utf-8"))
+        starts, pages = saved["starts"], saved["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [1] * chunks, {}
+    if len(starts) != chunks or not all(isinstance(s, int) for s in starts) or not isinstance(pages, dict):
+        return [1] * chunks, {}
+    return starts, {k: v for k, v in pages.items() if isinstance(v, int)}
 
 
-def _remember_pages(path: Path, pages: dict[str, int]) -> None:
+def _remember_numbers(path: Path, numbers: tuple[list[int], dict[str, int]]) -> None:
     from .cache import atomic_write
 
-    atomic_write(path, json.dumps(pages, sort_keys=True))
+    starts, pages = numbers
+    atomic_write(path, json.dumps({"starts": starts, "pages": pages}, sort_keys=True))

@@ -2,13 +2,14 @@
 
 Each output's cache key covers the edition's resolved AST, its words and
 metadata, every file under templates/ and images/, and the tool versions.
-An unchanged output is copied from ``.cache/``; the rest are written by a
-pool of processes, one per core, PDFs first because they take longest.
+An unchanged output is copied from ``.cache/``.  The PDFs' chunks are laid
+out first, on every core; then the outputs are written by a pool of
+processes, one per core.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import digest, fetch_output, store_output, tool_versions, tree_digest
@@ -26,6 +27,7 @@ class Job:
     target: Path
     work: Path
     key: str
+    plan: object = None  # a PDF's laid-out chunks (pdf.PdfPlan)
 
 
 def output_key(edition: Edition, fmt: str, inputs: str) -> str:
@@ -51,6 +53,11 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
             else:
                 jobs.append(job)
     jobs.sort(key=lambda j: ORDER[j.output.format])
+    if any(j.output.format == "pdf" for j in jobs):
+        from .pdf import lay_out
+
+        plans = lay_out([j.edition for j in jobs if j.output.format == "pdf"], inputs, progress)
+        jobs = [replace(j, plan=plans[j.edition.lang]) if j.output.format == "pdf" else j for j in jobs]
     _collect(forked_map(_run, jobs), jobs, progress, root, fresh)
     return built, fresh
 
@@ -75,6 +82,5 @@ def _run(job: Job) -> str:
         write_epub(edition, job.target, work)
     else:
         from .pdf import write_pdf
-        layouts = write_pdf(edition, job.target)
-        return f"{layouts} layout{'s' if layouts > 1 else ''}"
+        return write_pdf(edition, job.plan, job.target)
     return ""

@@ -138,6 +138,34 @@ def test_pdf_internal_links_have_destinations(base_book: Path) -> None:
     assert internal >= 8
 
 
+def test_pdf_joined_from_chapters_reads_as_one_book(base_book: Path) -> None:
+    """The PDF is laid out chapter by chapter and joined: it must read as one document."""
+    import pikepdf
+
+    reader, _ = pdf_text(base_book, "test-book")
+    pages = [flat(page.extract_text()) for page in reader.pages]
+    openings = [n for n, text in enumerate(pages, 1) if re.match(r"(\d )?(About this book|The \w+ chapter)", text)]
+    assert openings == [7, 9, 11]  # each on a recto, after a blank verso where needed
+    assert all(pages[n - 2] == "" for n in openings)
+    for n in openings:  # a chapter's first page has its number at the foot and no running head
+        assert pages[n - 1].endswith(f" {n}") and "Test Book" not in pages[n - 1]
+    # Footnotes are numbered through the book, not from 1 in each chapter.
+    notes = [int(m) for m in re.findall(r"(\d+)\. https://", " ".join(pages[8:]))]
+    assert notes == sorted(notes) and len(set(notes)) == len(notes) and notes[-1] > 3, notes
+    with pikepdf.open(base_book / "dist" / "en" / "test-book.pdf") as pdf:
+        tree = pdf.Root.StructTreeRoot
+        assert len(tree.K) == 1 and tree.K[0].S == "/Document"
+        keys = dict(pikepdf.NumberTree(tree.ParentTree).items())
+        tagged = set()
+        for number, page in enumerate(pdf.pages):
+            assert int(page.obj.StructParents) == number
+            marked = keys[number]
+            tagged |= {number} if len(marked) else set()
+            for annot in page.obj.get("/Annots", ()):  # no link is left pointing outside the book
+                assert not str(annot.get("/A", {}).get("/URI", "")).startswith("bookbuild-dest:")
+        assert tagged == {n for n, text in enumerate(pages) if text}  # every page but the blank ones
+
+
 def test_epub_holds_rows_and_links_across_files(base_book: Path) -> None:
     pages = epub_pages(base_book, "test-book")
     everything = "".join(pages.values())

@@ -1,0 +1,70 @@
+"""The print HTML cut into chunks that WeasyPrint lays out one by one.
+
+The front matter is one chunk and each chapter (a level-1 section) another.
+A chunk is laid out as if it stood where it stands in the whole book: its
+first page number, the footnote count before it and the running head's book
+title are given to it in a ``<style>``; cross-references and the contents
+name pages found by an earlier layout; a link to an anchor in another chunk
+is written ``bookbuild-dest:ID``, which the merge turns back into an internal
+link.  Each chapter starts on a recto, so a chunk's layout does not depend
+on where it starts, only its numbers do.
+"""
+from __future__ import annotations
+
+import html as htmlmod
+import re
+from dataclasses import dataclass
+
+INTERNAL = "bookbuild-dest:"  # the merge makes these links internal again
+PLACEHOLDER = "00"  # a page number no layout has found yet
+
+_SECTION = re.compile(r'<section id="[^"]*" class="level1')
+_ID = re.compile(r'\sid="([^"]+)"')
+_HREF = re.compile(r'href="#([^"]+)"')
+_XREF_PAGE = re.compile(r'(<span class="xref-page" data-page-of="([^"]+)">[^<]*?)\d+</span>')
+_TOC_LINK = re.compile(r'<a href="#([^"]+)" id="toc-')
+_FOOTNOTE = re.compile(r'<span class="(?:footnote|url-note)"')
+
+
+@dataclass(frozen=True)
+class Chunk:
+    body: str  # this chunk's part of <body>
+    ids: frozenset[str]  # the anchors it holds
+    footnotes: int  # how many footnotes it has
+
+
+@dataclass(frozen=True)
+class CutBook:
+    head: str  # from <!DOCTYPE> to </head>, without the closing tag
+    title: str
+    chunks: tuple[Chunk, ...]
+
+
+def cut(html: str) -> CutBook:
+    """The print HTML as front matter, then one chunk per chapter."""
+    head_end = html.index("</head>")
+    body_start = html.index("<body>") + len("<body>")
+    body_end = html.rindex("</body>")
+    starts = [m.start() for m in _SECTION.finditer(html, body_start, body_end)] or [body_end]
+    bounds = [body_start, *starts, body_end] if starts[0] > body_start else [*starts, body_end]
+    bodies = [html[a:b] for a, b in zip(bounds, bounds[1:])]
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    return CutBook(html[:head_end], htmlmod.unescape(title.group(1)) if title else "", tuple(
+        Chunk(body, frozenset(_ID.findall(body)), len(_FOOTNOTE.findall(body))) for body in bodies))
+
+
+def chunk_html(book: CutBook, index: int, first_page: int, pages: dict[str, int]) -> str:
+    """Chunk ``index`` as a document of its own, numbered from ``first_page``."""
+    chunk = book.chunks[index]
+    footnotes = sum(c.footnotes for c in book.chunks[:index])
+    style = (f'html {{ counter-reset: footnote {footnotes}; string-set: book-title "{_css_string(book.title)}"; }}\n'
+             f"@page :first {{ counter-reset: page {first_page}; }}\n") if index else ""
+    body = _XREF_PAGE.sub(lambda m: m.group(1) + str(pages.get(m.group(2), PLACEHOLDER)) + "</span>", chunk.body)
+    body = _TOC_LINK.sub(lambda m: f'<a href="#{m.group(1)}" data-page="{pages.get(m.group(1), PLACEHOLDER)}" id="toc-',
+                         body)
+    body = _HREF.sub(lambda m: m.group(0) if m.group(1) in chunk.ids else f'href="{INTERNAL}{m.group(1)}"', body)
+    return f"{book.head}<style>\n{style}</style>\n</head>\n<body>{body}</body>\n</html>\n"
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")

@@ -1,0 +1,95 @@
+"""One chunk of the print HTML laid out by WeasyPrint, in-process, and remembered.
+
+A layout is stored in ``.cache/pdf-chunks`` under the digest of the chunk's
+HTML, the stylesheet, ``templates/`` and ``images/`` and the tool versions,
+so a chunk whose text and numbers did not change is never laid out again.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import digest, get_pickle, put_pickle, tool_versions
+from .fonts import font_dir, font_face_css
+
+KIND = "pdf-chunks"
+STYLESHEET = Path("templates") / "css" / "print.css"
+
+
+@dataclass(frozen=True)
+class ChunkLayout:
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]  # anchor -> page within the chunk, from 1
+    refused: tuple[str, ...]  # URLs the fetcher refused: the chunk is not usable
+
+
+def stylesheet_text(root: Path) -> str:
+    return font_face_css(font_dir().as_uri() + "/") + (root / STYLESHEET).read_text("utf-8")
+
+
+def layout_key(html: str, css: str, inputs: str) -> str:
+    return digest(tool_versions(), "pdf-chunk", css, inputs, html)
+
+
+def remembered(root: Path, key: str) -> ChunkLayout | None:
+    return get_pickle(root, KIND, key)
+
+
+def lay_out(root: Path, key: str, html: str, css: str, identifier: bytes) -> ChunkLayout:
+    """Lay out one chunk and remember it (unless a fetch was refused)."""
+    import weasyprint
+
+    stylesheet, fonts, fetcher = _styling(root, css)
+    fetcher.refused.clear()
+    document = weasyprint.HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=fonts)
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:  # a section split over pages starts on the first
+            anchors.setdefault(name, number)
+    pdf = document.write_pdf(pdf_identifier=identifier, custom_metadata=True, pdf_tags=True)
+    layout = ChunkLayout(pdf, len(document.pages), anchors, tuple(fetcher.refused))
+    if not layout.refused:
+        put_pickle(root, KIND, key, layout)
+    return layout
+
+
+@functools.lru_cache(maxsize=4)
+def _styling(root: Path, css: str):
+    """The stylesheet and its fonts, loaded once per process (call it before forking
+    workers, and they inherit it), with the fetcher that serves them."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _project_fetcher(root)
+    fonts = FontConfiguration()
+    return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts), fonts, fetcher
+
+
+def load_styling(root: Path, css: str) -> None:
+    """Load the stylesheet and fonts now, in this process."""
+    _styling(root, css)
+
+
+def _project_fetcher(root: Path):
+    """A fetcher that serves files inside the project and the font package; nothing else."""
+    from weasyprint.urls import URLFetcher
+
+    allowed = [root.resolve(), font_dir().resolve()]
+
+    class ProjectFetcher(URLFetcher):
+        refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file://"):
+                path = Path(url[len("file://"):].split("?")[0].split("#")[0]).resolve()
+                if any(path == base or base in path.parents for base in allowed):
+                    return super().fetch(url, headers)
+            self.refused.append(url)
+            raise ValueError(f"refused: {url}")
+
+    fetcher = ProjectFetcher()
+    fetcher.refused = []
+    return fetcher
