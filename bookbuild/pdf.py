@@ -49,24 +49,27 @@ def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPla
     css = stylesheet_text(root)
     load_styling(root, css)  # once, before the workers are forked: they inherit it
     books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions)))
-    numbers = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", len(books[e.lang].chunks))
-               for e in editions}
+    numbers = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
+    known = {lang: found is not None for lang, found in numbers.items()}  # else a cold build's guess
+    numbers = {lang: found or ([1] * len(books[lang].chunks), {}) for lang, found in numbers.items()}
     plans: dict[str, PdfPlan] = {}
     fresh = dict.fromkeys(numbers, 0)
     for attempt in range(1, MAX_PASSES + 1):
         htmls = {lang: _chunk_htmls(books[lang], *numbers[lang]) for lang in numbers}
         keys = {lang: [layout_key(html, css, inputs) for html in htmls[lang]] for lang in htmls}
-        made = _lay_out_missing(editions, css, {key: (lang, html) for lang in htmls
-                                                for key, html in zip(keys[lang], htmls[lang])})
+        # Laid out from guesses, a chunk is only measured: its numbers will change.
+        made = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
+                                                for lang in htmls for key, html in zip(keys[lang], htmls[lang])})
         for lang in htmls:
             layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
-            found = _numbers(layouts)
-            if _chunk_htmls(books[lang], *found) != htmls[lang] and attempt < MAX_PASSES:
+            found, known[lang] = _numbers(layouts), True
+            settled = _chunk_htmls(books[lang], *found) == htmls[lang] and all(l.pdf for l in layouts)
+            if not settled and attempt < MAX_PASSES:
                 numbers[lang] = found  # the numbers moved: lay out again the chunks that show them
                 continue
             plans[lang] = PdfPlan(lang, tuple(keys[lang]), tuple(_blank_after(layouts)), attempt, fresh[lang])
-            _remember_numbers(root / PAGES_CACHE / f"{lang}.json", found)
+            _remember_numbers(root / PAGES_CACHE / f"{lang}.json", books[lang], found)
             del numbers[lang]
         if not numbers:
             break
@@ -76,11 +79,13 @@ def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPla
     return plans
 
 
-def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str]]) -> dict[str, ChunkLayout]:
-    """Lay out, on every core, the chunks (key -> language, HTML) that are not remembered."""
+def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]]
+                     ) -> dict[str, ChunkLayout]:
+    """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
     todo = [key for key in wanted if not has_pickle(root, KIND, key)]
-    made = dict(zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier), todo)))
+    made = dict(zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier,
+                                                               write=wanted[key][2]), todo)))
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
     if refused:
@@ -134,20 +139,21 @@ def _blank_after(layouts: list[ChunkLayout]) -> list[bool]:
     return [bool(layout.pages % 2) and index < len(layouts) - 1 for index, layout in enumerate(layouts)]
 
 
-def _remembered_numbers(path: Path, chunks: int) -> tuple[list[int], dict[str, int]]:
-    """The last build's chunk starts and anchor pages, as a first guess (checked by the layout)."""
+def _remembered_numbers(path: Path, book: CutBook) -> tuple[list[int], dict[str, int]] | None:
+    """The last build's chapter starts and anchor pages, as a first guess (checked by the layout).
+    Starts are remembered by chapter, so a new chapter leaves the guesses before it right."""
     try:
         saved = json.loads(path.read_text("utf-8"))
-        starts, pages = saved["starts"], saved["pages"]
+        starts, pages = dict(saved["starts"]), dict(saved["pages"])
     except (OSError, ValueError, KeyError, TypeError):
-        return [1] * chunks, {}
-    if len(starts) != chunks or not all(isinstance(s, int) for s in starts) or not isinstance(pages, dict):
-        return [1] * chunks, {}
-    return starts, {k: v for k, v in pages.items() if isinstance(v, int)}
+        return None
+    return ([starts.get(chunk.name, 1) if isinstance(starts.get(chunk.name), int) else 1 for chunk in book.chunks],
+            {k: v for k, v in pages.items() if isinstance(v, int)})
 
 
-def _remember_numbers(path: Path, numbers: tuple[list[int], dict[str, int]]) -> None:
+def _remember_numbers(path: Path, book: CutBook, numbers: tuple[list[int], dict[str, int]]) -> None:
     from .cache import atomic_write
 
     starts, pages = numbers
-    atomic_write(path, json.dumps({"starts": starts, "pages": pages}, sort_keys=True))
+    atomic_write(path, json.dumps({"starts": {c.name: s for c, s in zip(book.chunks, starts)}, "pages": pages},
+                                  sort_keys=True))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 INTERNAL = "bookbuild-dest:"  # the merge makes these links internal again
 PLACEHOLDER = "00"  # a page number no layout has found yet
 
-_SECTION = re.compile(r'<section id="[^"]*" class="level1')
+_SECTION = re.compile(r'<section id="([^"]*)" class="level1')
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'href="#([^"]+)"')
 _XREF_PAGE = re.compile(r'(<span class="xref-page" data-page-of="([^"]+)">[^<]*?)\d+</span>')
@@ -28,6 +28,7 @@ _FOOTNOTE = re.compile(r'<span class="(?:footnote|url-note)"')
 
 @dataclass(frozen=True)
 class Chunk:
+    name: str  # its chapter's id ("" for the front matter)
     body: str  # this chunk's part of <body>
     ids: frozenset[str]  # the anchors it holds
     footnotes: int  # how many footnotes it has
@@ -45,12 +46,15 @@ def cut(html: str) -> CutBook:
     head_end = html.index("</head>")
     body_start = html.index("<body>") + len("<body>")
     body_end = html.rindex("</body>")
-    starts = [m.start() for m in _SECTION.finditer(html, body_start, body_end)] or [body_end]
-    bounds = [body_start, *starts, body_end] if starts[0] > body_start else [*starts, body_end]
-    bodies = [html[a:b] for a, b in zip(bounds, bounds[1:])]
+    found = list(_SECTION.finditer(html, body_start, body_end))
+    cuts = [(m.start(), m.group(1)) for m in found]
+    if not cuts or cuts[0][0] > body_start:
+        cuts.insert(0, (body_start, ""))
+    bounds = [at for at, _ in cuts] + [body_end]
     title = re.search(r"<title>(.*?)</title>", html, re.S)
     return CutBook(html[:head_end], htmlmod.unescape(title.group(1)) if title else "", tuple(
-        Chunk(body, frozenset(_ID.findall(body)), len(_FOOTNOTE.findall(body))) for body in bodies))
+        Chunk(name, html[a:b], frozenset(_ID.findall(html, a, b)), len(_FOOTNOTE.findall(html, a, b)))
+        for (_, name), a, b in zip(cuts, bounds, bounds[1:])))
 
 
 def chunk_html(book: CutBook, index: int, first_page: int, pages: dict[str, int]) -> str:

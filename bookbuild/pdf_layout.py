@@ -19,7 +19,7 @@ STYLESHEET = Path("templates") / "css" / "print.css"
 
 @dataclass(frozen=True)
 class ChunkLayout:
-    pdf: bytes
+    pdf: bytes | None  # None if only measured: its numbers were guesses, it will be laid out again
     pages: int
     anchors: dict[str, int]  # anchor -> page within the chunk, from 1
     refused: tuple[str, ...]  # URLs the fetcher refused: the chunk is not usable
@@ -37,8 +37,9 @@ def remembered(root: Path, key: str) -> ChunkLayout | None:
     return get_pickle(root, KIND, key)
 
 
-def lay_out(root: Path, key: str, html: str, css: str, identifier: bytes) -> ChunkLayout:
-    """Lay out one chunk and remember it (unless a fetch was refused)."""
+def lay_out(root: Path, key: str, html: str, css: str, identifier: bytes, write: bool = True) -> ChunkLayout:
+    """Lay out one chunk, write its PDF and remember it (unless a fetch was refused);
+    or, if not ``write``, only measure it: its pages and where its anchors fall."""
     import weasyprint
 
     stylesheet, fonts, fetcher = _styling(root, css)
@@ -49,9 +50,9 @@ def lay_out(root: Path, key: str, html: str, css: str, identifier: bytes) -> Chu
     for number, page in enumerate(document.pages, 1):
         for name in page.anchors:  # a section split over pages starts on the first
             anchors.setdefault(name, number)
-    pdf = document.write_pdf(pdf_identifier=identifier, custom_metadata=True, pdf_tags=True)
+    pdf = document.write_pdf(pdf_identifier=identifier, custom_metadata=True, pdf_tags=True) if write else None
     layout = ChunkLayout(pdf, len(document.pages), anchors, tuple(fetcher.refused))
-    if not layout.refused:
+    if write and not layout.refused:
         put_pickle(root, KIND, key, layout)
     return layout
 
