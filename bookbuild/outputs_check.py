@@ -80,27 +80,25 @@ def check_epub(epub: Path, label: str) -> list[Diagnostic]:
 
 
 def check_pdf(pdf: Path, label: str) -> list[Diagnostic]:
-    from pypdf import PdfReader
+    import pikepdf
 
-    reader = PdfReader(pdf)
-    names = set(reader.named_destinations)
     problems = []
-    for number, page in enumerate(reader.pages, 1):
-        for annot in page.get("/Annots") or []:
-            annot = annot.get_object()
-            if annot.get("/Subtype") != "/Link":
-                continue
-            action = annot.get("/A")
-            dest = annot.get("/Dest")
-            if action is not None:
-                action = action.get_object()
-                if action.get("/S") == "/URI":
+    with pikepdf.open(pdf) as document:
+        dests = document.Root.get("/Names", {}).get("/Dests")
+        names = set(pikepdf.NameTree(dests).keys()) if dests is not None else set()
+        for number, page in enumerate(document.pages, 1):
+            for annot in page.obj.get("/Annots", ()):
+                if annot.get("/Subtype") != "/Link":
                     continue
-                dest = action.get("/D")
-            if dest is None:
-                problems.append(error("O001", label, number, "a link on this page has no destination"))
-            elif isinstance(dest, str) and dest not in names:
-                problems.append(error("O001", label, number, f"link to missing destination '{dest}'"))
+                action, dest = annot.get("/A"), annot.get("/Dest")
+                if action is not None:
+                    if action.get("/S") == "/URI":
+                        continue
+                    dest = action.get("/D")
+                if dest is None:
+                    problems.append(error("O001", label, number, "a link on this page has no destination"))
+                elif isinstance(dest, pikepdf.String) and str(dest) not in names:
+                    problems.append(error("O001", label, number, f"link to missing destination '{dest}'"))
     return problems
 
 

@@ -43,3 +43,19 @@ def test_clean_book_checks_clean(tmp_path) -> None:
     root = make_book(tmp_path / "book")
     result = run(root, "check")
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_pdf_link_to_a_missing_destination_is_reported(tmp_path) -> None:
+    import pikepdf
+    import weasyprint
+
+    from bookbuild.outputs_check import check_pdf
+
+    pdf = tmp_path / "book.pdf"
+    weasyprint.HTML(string='<h1 id="a">A</h1><p><a href="#a">here</a> and <a href="#a">there</a></p>').write_pdf(pdf)
+    assert check_pdf(pdf, "dist/en/book.pdf") == []
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        document.pages[0].obj.Annots[1].Dest = pikepdf.String("gone")
+        document.save(pdf)
+    assert [d.format() for d in check_pdf(pdf, "dist/en/book.pdf")] == [
+        "dist/en/book.pdf:1: O001 error: link to missing destination 'gone'"]
