@@ -2,7 +2,7 @@
 
 For the real book and synthetic books of N chapters (two languages each), it
 measures a cold full build, a no-op rebuild, a one-chapter edit (HTML only,
-then all formats) and peak memory, each the median of several runs, beside:
+PDF only, then all formats) and peak memory, each the median of several runs, beside:
 
 - the raw-tool floor: plain `pandoc` and `weasyprint` commands, serially, on
   the same book already templated into one Markdown file per language;
@@ -116,7 +116,7 @@ def edit_one_chapter(root: Path, serial: int) -> None:
 
 
 def measure(name: str, root: Path, runs: int) -> dict:
-    cold, noop, edit_html, edit_all, memory = [], [], [], [], []
+    cold, noop, edit_html, edit_pdf, edit_all, memory = [], [], [], [], [], []
     for run in range(runs):
         for folder in ("dist", ".cache"):
             shutil.rmtree(root / folder, ignore_errors=True)
@@ -124,22 +124,27 @@ def measure(name: str, root: Path, runs: int) -> dict:
         cold.append(seconds)
         memory.append(mib)
         noop.append(build(root)[0])
-        edit_one_chapter(root, 2 * run)
+        edit_one_chapter(root, 3 * run)
         edit_html.append(build(root, "--format", "html")[0])
-        edit_one_chapter(root, 2 * run + 1)
+        edit_one_chapter(root, 3 * run + 1)
+        edit_pdf.append(build(root, "--format", "pdf")[0])
+        edit_one_chapter(root, 3 * run + 2)
         edit_all.append(build(root)[0])
         print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s, no-op {noop[-1]:.2f}s, "
-              f"edit html {edit_html[-1]:.2f}s, edit all {edit_all[-1]:.1f}s", flush=True)
+              f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s",
+              flush=True)
     floor = statistics.median(raw_floor(root) for _ in range(runs))
     typst = statistics.median(typst_pdf(root) for _ in range(runs))
     chapters = len(list((root / "chapters" / "en").glob("*.md")))
     result = {"book": name, "chapters": chapters, "runs": runs,
               "cold_s": statistics.median(cold), "noop_s": statistics.median(noop),
-              "edit_html_s": statistics.median(edit_html), "edit_all_s": statistics.median(edit_all),
+              "edit_html_s": statistics.median(edit_html), "edit_pdf_s": statistics.median(edit_pdf),
+              "edit_all_s": statistics.median(edit_all),
               "peak_mib": max(memory), "raw_floor_s": floor, "typst_pdf_s": typst}
     result["cold_vs_floor"] = result["cold_s"] / floor
     result["edit_all_vs_cold"] = result["edit_all_s"] / result["cold_s"]
     result["edit_all_vs_typst"] = result["edit_all_s"] / typst
+    result["edit_pdf_vs_typst"] = result["edit_pdf_s"] / typst
     result["cold_s_per_chapter"] = result["cold_s"] / chapters
     return result
 
@@ -155,16 +160,19 @@ def machine() -> dict:
 
 
 def table(results: list[dict], info: dict) -> str:
-    rows = ["| book | chapters | cold | ×floor | no-op | edit: HTML | edit: all | edit/cold | edit/Typst | peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| book | chapters | cold | ×floor | no-op | edit: HTML | edit: PDF | edit: all | edit/cold "
+            "| PDF edit/Typst | peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(f"| {r['book']} | {r['chapters']} | {r['cold_s']:.1f} s | {r['cold_vs_floor']:.2f} | "
-                    f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_all_s']:.1f} s | "
-                    f"{r['edit_all_vs_cold']:.2f} | {r['edit_all_vs_typst']:.2f} | {r['peak_mib']:.0f} |")
+                    f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_pdf_s']:.1f} s | "
+                    f"{r['edit_all_s']:.1f} s | {r['edit_all_vs_cold']:.2f} | {r['edit_pdf_vs_typst']:.2f} | "
+                    f"{r['peak_mib']:.0f} |")
     notes = [f"- machine: {info['cores']} cores, Python {info['python']}, Pandoc {info['pandoc']}, "
              f"WeasyPrint {info['weasyprint']}, typst {info['typst']}",
              "- cold: all formats, both languages, empty cache; ×floor: cold / the raw tools run serially;",
-             "  edit: one chapter changed; edit/Typst: all formats after an edit / Pandoc→Typst PDF of the book."]
+             "  edit: one chapter changed (HTML only, PDF only, then all formats: three edits);",
+             "  PDF edit/Typst: both languages' PDFs after an edit / Pandoc→Typst PDF of the source language."]
     return "\n".join(rows + [""] + notes) + "\n"
 
 
