@@ -71,4 +71,5 @@ def chunk_html(book: CutBook, index: int, first_page: int, pages: dict[str, int]
 
 
 def _css_string(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """``text`` inside a CSS string, inside a <style> element: no quote, backslash or "<" left bare."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")

@@ -224,6 +224,15 @@ def test_real_book_references_a_long_section_by_its_first_page(real_book: Path) 
     assert "1.2 IEC and Recognized Organizations" in pages[number - 1]
 
 
+def test_real_book_running_heads_name_the_book_and_the_chapter(real_book: Path) -> None:
+    """Chapters are laid out apart from the title page, which sets the book's title: each must still show it."""
+    reader, _ = pdf_text(real_book, "fleeing-to-canada")
+    pages = [flat(page.extract_text()) for page in reader.pages]
+    chapter = next(n for n, text in enumerate(pages, 1) if text.startswith("1 International Experience Canada"))
+    assert f"{chapter + 1} Fleeing to Canada" in pages[chapter]  # a verso: page number, book
+    assert f"1 International Experience Canada {chapter + 2}" in pages[chapter + 1]  # a recto: chapter, number
+
+
 def test_real_book_french_edition_uses_official_terms(real_book: Path) -> None:
     reader = PdfReader(real_book / "dist" / "fr" / "fleeing-to-canada.pdf")
     text = flat("\n".join(page.extract_text() for page in reader.pages))
