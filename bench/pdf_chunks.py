@@ -35,9 +35,11 @@ def timed(fn):
 
 def one_pass(root: Path, html: str) -> int:
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
-    css = weasyprint.CSS(string=stylesheet_text(root))
-    document = weasyprint.HTML(string=html, base_url=str(root) + "/").render(stylesheets=[css])
+    fonts = FontConfiguration()  # without it the @font-face rules are ignored
+    css = weasyprint.CSS(string=stylesheet_text(root), font_config=fonts)
+    document = weasyprint.HTML(string=html, base_url=str(root) + "/").render(stylesheets=[css], font_config=fonts)
     document.write_pdf(pdf_tags=True)
     return len(document.pages)
 
