@@ -70,6 +70,17 @@ def get_pickle(root: Path, kind: str, key: str):
         return None
 
 
+def needed_pickle(root: Path, kind: str, key: str):
+    """A result this build remembered and now needs: O002 if the entry has gone meanwhile."""
+    value = get_pickle(root, kind, key)
+    if value is None:
+        from .diagnostics import BuildFailed, error
+
+        raise BuildFailed([error("O002", f"{CACHE_DIR}/{kind}/{key}.pickle", 1,
+                                 "this cache entry was removed while the book was being built", "build again")])
+    return value
+
+
 def has_pickle(root: Path, kind: str, key: str) -> bool:
     return (root / CACHE_DIR / kind / f"{key}.pickle").is_file()
 

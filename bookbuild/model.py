@@ -118,15 +118,9 @@ class EditionPart:
         """Its Pandoc JSON AST blocks."""
         if self.made is not None:
             return self.made
-        from .cache import get_pickle
-        from .diagnostics import BuildFailed, error
+        from .cache import needed_pickle
 
-        blocks = get_pickle(self.root, "resolved-blocks", self.key)
-        if blocks is None:
-            raise BuildFailed([error("O002", f".cache/resolved-blocks/{self.key}.pickle", 1,
-                                     "this cache entry was removed while the book was being built",
-                                     "build again")])
-        return blocks
+        return needed_pickle(self.root, "resolved-blocks", self.key)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import has_pickle
+from .cache import has_pickle, needed_pickle
 from .diagnostics import BuildFailed, error
 from .forked import forked_map
 from .model import Edition
 from .pdf_chunks import CutBook, chunk_html, cut
 from .pdf_html import print_html
-from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling, remembered, stylesheet_text
+from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling, stylesheet_text
 from .pdf_layout import lay_out as lay_out_chunk
 from .writers import TEMPLATES
 
@@ -49,29 +49,29 @@ def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPla
     css = stylesheet_text(root)
     load_styling(root, css)  # once, before the workers are forked: they inherit it
     books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions)))
-    numbers = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
-    known = {lang: found is not None for lang, found in numbers.items()}  # else a cold build's guess
-    numbers = {lang: found or ([1] * len(books[lang].chunks), {}) for lang, found in numbers.items()}
+    guesses = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
+    known = {lang: guess is not None for lang, guess in guesses.items()}  # else a cold build's guess
+    pending = {lang: _chunk_htmls(books[lang], *(guess or ([1] * len(books[lang].chunks), {})))
+               for lang, guess in guesses.items()}  # each chunk's HTML, with the numbers to try
     plans: dict[str, PdfPlan] = {}
-    fresh = dict.fromkeys(numbers, 0)
+    fresh = dict.fromkeys(pending, 0)
     for attempt in range(1, MAX_PASSES + 1):
-        htmls = {lang: _chunk_htmls(books[lang], *numbers[lang]) for lang in numbers}
-        keys = {lang: [layout_key(html, css, inputs) for html in htmls[lang]] for lang in htmls}
+        keys = {lang: [layout_key(html, css, inputs) for html in htmls] for lang, htmls in pending.items()}
         # Laid out from guesses, a chunk is only measured: its numbers will change.
         made = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
-                                                for lang in htmls for key, html in zip(keys[lang], htmls[lang])})
-        for lang in htmls:
+                                                for lang in pending for key, html in zip(keys[lang], pending[lang])})
+        for lang in list(pending):
             layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
             found, known[lang] = _numbers(layouts), True
-            settled = _chunk_htmls(books[lang], *found) == htmls[lang] and all(l.pdf for l in layouts)
-            if not settled and attempt < MAX_PASSES:
-                numbers[lang] = found  # the numbers moved: lay out again the chunks that show them
+            again = _chunk_htmls(books[lang], *found)
+            if (again != pending[lang] or not all(l.pdf for l in layouts)) and attempt < MAX_PASSES:
+                pending[lang] = again  # the numbers moved: lay out again the chunks that show them
                 continue
             plans[lang] = PdfPlan(lang, tuple(keys[lang]), tuple(_blank_after(layouts)), attempt, fresh[lang])
             _remember_numbers(root / PAGES_CACHE / f"{lang}.json", books[lang], found)
-            del numbers[lang]
-        if not numbers:
+            del pending[lang]
+        if not pending:
             break
     for plan in plans.values():
         progress(f"{plan.lang}: pdf: {plan.fresh} chunk layout{'s' if plan.fresh != 1 else ''} "
@@ -113,11 +113,7 @@ def write_pdf(edition: Edition, plan: PdfPlan, out_file: Path) -> str:
 
 
 def _layout(root: Path, key: str) -> ChunkLayout:
-    layout = remembered(root, key)
-    if layout is None:
-        raise BuildFailed([error("O002", f".cache/{KIND}/{key}.pickle", 1,
-                                 "this cache entry was removed while the book was being built", "build again")])
-    return layout
+    return needed_pickle(root, KIND, key)
 
 
 def _chunk_htmls(book: CutBook, starts: list[int], pages: dict[str, int]) -> list[str]:

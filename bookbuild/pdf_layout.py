@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import digest, get_pickle, put_pickle, tool_versions
+from .cache import digest, put_pickle, tool_versions
 from .fonts import font_dir, font_face_css
 
 KIND = "pdf-chunks"
@@ -31,10 +31,6 @@ def stylesheet_text(root: Path) -> str:
 
 def layout_key(html: str, css: str, inputs: str) -> str:
     return digest(tool_versions(), "pdf-chunk", css, inputs, html)
-
-
-def remembered(root: Path, key: str) -> ChunkLayout | None:
-    return get_pickle(root, KIND, key)
 
 
 def lay_out(root: Path, key: str, html: str, css: str, identifier: bytes, write: bool = True) -> ChunkLayout:
@@ -81,8 +77,6 @@ def _project_fetcher(root: Path):
     allowed = [root.resolve(), font_dir().resolve()]
 
     class ProjectFetcher(URLFetcher):
-        refused: list[str] = []
-
         def fetch(self, url, headers=None):
             if url.startswith("file://"):
                 path = Path(url[len("file://"):].split("?")[0].split("#")[0]).resolve()
