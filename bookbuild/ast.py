@@ -15,8 +15,8 @@ def text_inlines(text: str) -> list[dict]:
     return out
 
 
-def span(classes: list[str], inlines: list[dict], ident: str = "") -> dict:
-    return {"t": "Span", "c": [[ident, classes, []], inlines]}
+def span(classes: list[str], inlines: list[dict], ident: str = "", attrs: list[list[str]] | None = None) -> dict:
+    return {"t": "Span", "c": [[ident, classes, attrs or []], inlines]}
 
 
 def link(classes: list[str], inlines: list[dict], target: str) -> dict:

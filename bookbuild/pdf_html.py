@@ -80,8 +80,8 @@ def print_blocks(blocks: list, on_page: str) -> list:
         if kind == "Link":
             attr, inlines, (url, _) = el["c"]
             if "xref" in attr[1]:
-                el["c"][1] = inlines + [{"t": "Span", "c": [["", ["xref-page"], [["data-page-of", url.lstrip("#")]]],
-                                                           [{"t": "Str", "c": f" {on_page}\u00a0{PLACEHOLDER}"}]]}]
+                el["c"][1] = inlines + [span(["xref-page"], [{"t": "Str", "c": f" {on_page}\u00a0{PLACEHOLDER}"}],
+                                             attrs=[["data-page-of", url.lstrip("#")]])]
                 return [el]
             if url.startswith(("http://", "https://")) and stringify(inlines).strip() != url:
                 el["c"][1] = replace_inlines(inlines, transform)

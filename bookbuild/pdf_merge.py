@@ -19,10 +19,12 @@ from urllib.parse import unquote
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from .pdf_chunks import INTERNAL
+
 LOGGER = logging.getLogger(__name__)
 
 
-def merge_parts(parts: list[bytes], identifier: bytes, internal_scheme: str = "bookbuild-dest:",
+def merge_parts(parts: list[bytes], identifier: bytes, internal_scheme: str = INTERNAL,
                 blank_after: Sequence[bool] = ()) -> bytes:
     """One PDF of ``parts``, each from ``write_pdf(..., pdf_tags=True)``, in order.
 
