@@ -128,9 +128,11 @@ def main(argv: list[str] | None = None) -> int:
 def gather(root: Path, epoch: int | None = None):
     """Load and check everything, and prepare every edition: nothing is written."""
     from .load import load
+    from .pandoc import check_templates
     from .stamp import source_date_epoch
 
     book, problems = load(root)
+    problems += check_templates(root)
     editions = []
     if has_errors(problems):
         return book, editions, problems

@@ -43,7 +43,7 @@ CODES: dict[str, str] = {
     "L004": "A translation has text for something its source does not have.",
     "O001": "A link inside a built edition points at an anchor that does not exist.",
     "O002": "The build's cache (.cache/) lost an entry while the book was being built: build again.",
-    "O003": "A converter (Pandoc or WeasyPrint) failed.",
+    "O003": "A converter (Pandoc or WeasyPrint) failed, or Pandoc cannot read a template under templates/.",
     "V001": "EPUBCheck reports an error or warning in a built EPUB.",
     "V002": "The Nu HTML Checker reports an error in a built HTML page.",
     "V003": "A built PDF is not tagged, lacks its language, title or outline, or has a font not embedded.",

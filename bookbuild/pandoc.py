@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pypandoc
 
-from .diagnostics import BuildFailed, error
+from .diagnostics import BuildFailed, Diagnostic, error
 
 READER = "markdown-raw_tex-raw_attribute"
+PANDOC_TEMPLATES = ("site.html", "print.html")  # under templates/: the site's pages and the print HTML
+_TEMPLATE_ERROR = re.compile(r'Error compiling template "(?P<path>[^"]+)" \(line (?P<line>\d+), '
+                             r'column (?P<column>\d+)\):\s*(?P<message>.*)', re.S)
 
 
 def pandoc_path() -> str:
@@ -45,6 +49,44 @@ def run(args: list[str], stdin: str, rel: str, env: dict[str, str] | None = None
     proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"),
                           capture_output=True, check=False, env={**os.environ, **(env or {})})
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BuildFailed([error("O003", rel, 1, "pandoc failed: " + " ".join(message[:3]))])
+        raise BuildFailed([_failure(proc.stderr.decode("utf-8", "replace").strip(), rel)])
     return proc.stdout.decode("utf-8")
+
+
+def _failure(stderr: str, rel: str) -> Diagnostic:
+    """O003 for a failed Pandoc run; a template Pandoc cannot read is named, with its line."""
+    found = _TEMPLATE_ERROR.search(stderr)
+    if found is None:
+        return error("O003", rel, 1, "pandoc failed: " + " ".join(stderr.splitlines()[:3]))
+    parts = Path(found["path"]).parts
+    where = "/".join(parts[len(parts) - 1 - parts[::-1].index("templates"):]) if "templates" in parts \
+        else found["path"]
+    message = " ".join(found["message"].split()).split(" expecting ")[0]  # not the parser's long wish list
+    return error("O003", where, int(found["line"]),
+                 f"Pandoc cannot read this template (column {found['column']}): {message}",
+                 "a Pandoc template writes $name$, $if(name)$...$endif$ and $for(name)$...$endfor$; "
+                 "see https://pandoc.org/MANUAL.html#templates")
+
+
+def check_templates(root: Path) -> list[Diagnostic]:
+    """Compile the book's Pandoc templates on an empty document, so that a broken one
+    is reported before anything is built; a template that compiled is remembered."""
+    from .cache import digest, get_json, put_json, tool_versions
+
+    running = {}  # name -> (key, Pandoc compiling it), side by side
+    for name in PANDOC_TEMPLATES:
+        path = root / "templates" / name
+        if path.is_file():
+            key = digest(tool_versions(), "template", name, path.read_bytes())
+            if not get_json(root, "templates", key):
+                running[name] = key, subprocess.Popen(
+                    [pandoc_path(), "-f", "markdown", "-t", "html5", "-s", "--template", str(path), "-M", "title=-"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    problems = []
+    for name, (key, proc) in running.items():
+        _, stderr = proc.communicate()
+        if proc.returncode:
+            problems.append(_failure(stderr.decode("utf-8", "replace").strip(), f"templates/{name}"))
+        else:
+            put_json(root, "templates", key, True)
+    return problems

@@ -19,7 +19,7 @@ CASES = Path(__file__).resolve().parent / "cases"
 ALL_CASES = sorted(p for p in CASES.iterdir() if p.is_dir())
 # Codes for pipeline faults and validators of built output, not author input;
 # tested directly in test_outputs_check.py, test_validate.py and test_cache.py (O002).
-NOT_FROM_INPUT = {"O001", "O002", "O003", "V001", "V002", "V003", "V004"}
+NOT_FROM_INPUT = {"O001", "O002", "V001", "V002", "V003", "V004"}
 # Broken, redirected and unreachable links need an HTTP server to answer;
 # tested in tests/test_linkcheck.py against one on 127.0.0.1.
 NOT_FROM_INPUT |= {"K001", "K002", "K003"}
