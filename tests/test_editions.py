@@ -233,6 +233,20 @@ def test_real_book_running_heads_name_the_book_and_the_chapter(real_book: Path) 
     assert f"1 International Experience Canada {chapter + 2}" in pages[chapter + 1]  # a recto: chapter, number
 
 
+def test_real_book_table_captions_stay_with_their_tables(real_book: Path) -> None:
+    """A caption at the foot of a page, its table overleaf, is a stranded caption:
+    the page a table's link leads to must show the table's caption."""
+    tables = 0
+    for lang in ("en", "fr"):
+        reader = PdfReader(real_book / "dist" / lang / "fleeing-to-canada.pdf")
+        for name, destination in reader.named_destinations.items():
+            if name.startswith("tbl:"):
+                tables += 1
+                page = reader.pages[reader.get_destination_page_number(destination)].extract_text()
+                assert re.search(r"^Table(?:au)? \d+\s?:", page, re.M), (lang, name)
+    assert tables >= 4  # two tables in each language
+
+
 def test_real_book_french_edition_uses_official_terms(real_book: Path) -> None:
     reader = PdfReader(real_book / "dist" / "fr" / "fleeing-to-canada.pdf")
     text = flat("\n".join(page.extract_text() for page in reader.pages))
