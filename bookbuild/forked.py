@@ -13,18 +13,24 @@ from typing import Callable, Iterator
 _WORK: tuple[Callable, list] | None = None  # set while a pool's workers may be forked
 
 
-def forked_map(fn: Callable, items: list) -> Iterator:
-    """``fn(item)`` for each item, in order, as each is ready."""
+def forked_map(fn: Callable, items: list, meanwhile: Callable[[], object] | None = None) -> Iterator:
+    """``fn(item)`` for each item, in order, as each is ready.  ``meanwhile()`` runs in
+    this process once the workers are forked (they do not inherit what it does)."""
     global _WORK
     workers = min(len(items), os.cpu_count() or 1)
     if workers < 2:
+        if meanwhile:
+            meanwhile()
         yield from map(fn, items)
         return
     _WORK = (fn, items)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             try:
-                yield from pool.imap(_call, range(len(items)))
+                results = pool.imap(_call, range(len(items)))
+                if meanwhile:
+                    meanwhile()
+                yield from results
             except BaseException:
                 pool.terminate()
                 raise
