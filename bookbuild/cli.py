@@ -125,31 +125,33 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def gather(root: Path, epoch: int | None = None):
-    """Load and check everything, and prepare every edition: nothing is written."""
+def gather(root: Path, epoch: int | None = None, meanwhile=None):
+    """Load and check everything, and prepare every edition: nothing is written.
+    ``meanwhile()`` runs while the editions are prepared by worker processes."""
     from .load import load
     from .pandoc import check_templates
     from .stamp import source_date_epoch
+    from .template_files import missing_templates
 
     book, problems = load(root)
-    problems += check_templates(root)
+    problems += missing_templates(root) + check_templates(root)
     editions = []
     if has_errors(problems):
         return book, editions, problems
     epoch = source_date_epoch(root) if epoch is None else epoch
-    for edition, found in _make_editions(book, (book.config.language, *book.languages), epoch):
+    for edition, found in _make_editions(book, (book.config.language, *book.languages), epoch, meanwhile):
         problems += found
         if edition is not None:
             editions.append(edition)
     return book, editions, problems
 
 
-def _make_editions(book, langs: tuple[str, ...], epoch: int) -> list:
+def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None) -> list:
     """Each language's edition and problems, the languages side by side on the cores."""
     from .edition import make_edition
     from .forked import forked_map
 
-    return list(forked_map(lambda lang: make_edition(book, lang, epoch), list(langs)))
+    return list(forked_map(lambda lang: make_edition(book, lang, epoch), list(langs), meanwhile))
 
 
 def run_check(root: Path) -> list[Diagnostic]:
@@ -178,6 +180,11 @@ def _config_command(root: Path, command: str) -> int:
         for path in package(root, config.slug, source_date_epoch(root)):
             print(f"  {path.relative_to(root)}  ({path.stat().st_size:,} bytes)")
         return EXIT_OK
+    from .template_files import missing_templates
+
+    missing = missing_templates(root)  # the download page is drawn from a template
+    if missing:
+        return report(missing, strict=False)
     manifest = reindex(root, config.slug)
     print(f"build.py: dist/index.html lists {len({e['language'] for e in manifest['editions']})} "
           f"edition(s)", file=sys.stderr)
@@ -208,7 +215,8 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
     from .render import render_all
 
     progress = _progress_printer(started)
-    book, editions, problems = gather(root, epoch)
+    # WeasyPrint takes a second to import: the PDF's typesetter is readied while the editions are prepared.
+    book, editions, problems = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None)
     progress(f"checked {len(editions)} edition(s)")
     declared = book.config.all_languages
     unknown = sorted(set(langs) - set(declared))
@@ -239,6 +247,14 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
     print(f"build.py: {len(built)} output(s), {len(fresh)} written and {len(built) - len(fresh)} "
           f"unchanged, in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return EXIT_OK
+
+
+def _ready_typesetter(root: Path):
+    def ready() -> None:
+        from .pdf_layout import load_styling, stylesheet_text
+
+        load_styling(root, stylesheet_text(root))
+    return ready
 
 
 def _progress_printer(started: float):
