@@ -198,17 +198,20 @@ def run_build(root: Path, formats: list[str], strict: bool, langs: list[str] = (
     started = time.monotonic()
     epoch = source_date_epoch(root)
     print_ = fastpath.fingerprint(root, formats, strict, epoch, langs)
-    if fastpath.up_to_date(root, print_):
+    remembered = fastpath.up_to_date(root, print_)
+    if remembered is not None:
+        report(remembered, strict=False)  # the last build's warnings still hold: nothing changed
         print("build.py: dist/ is up to date: nothing changed since the last build", file=sys.stderr)
         return EXIT_OK
-    status = _build(root, formats, strict, epoch, started, langs)
+    status, warnings = _build(root, formats, strict, epoch, started, langs)
     if status == EXIT_OK:
-        fastpath.remember(root, print_)
+        fastpath.remember(root, print_, warnings)
     return status
 
 
 def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: float,
-           langs: list[str] = ()) -> int:
+           langs: list[str] = ()) -> tuple[int, list[Diagnostic]]:
+    """Build; return the exit status and the warnings reported."""
     from .downloads import write_edition_files
     from .outputs_check import check_outputs
     from .publish import Output, publish, staging
@@ -223,16 +226,17 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
     if unknown:
         print(f"build.py: --lang {', '.join(unknown)}: the book's languages are {', '.join(declared)}",
               file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_USAGE, []
     status = report(problems, strict)
     if status or not editions or has_errors(problems):
         print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
-        return max(status, EXIT_PROBLEMS)
+        return max(status, EXIT_PROBLEMS), []
     chosen = [e for e in editions if not langs or e.lang in langs]
     if not chosen:
         print(f"build.py: the {', '.join(langs)} edition is left out (see L003): nothing to build",
               file=sys.stderr)
-        return EXIT_OK
+        return EXIT_OK, problems
+    warnings = problems
     with staging(root) as stage:
         built, fresh = render_all(chosen, formats, stage, progress)
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
@@ -240,13 +244,13 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
         problems = check_outputs(stage, fresh, root)
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
-            return EXIT_PROBLEMS
+            return EXIT_PROBLEMS, []
         manifest = publish(root, stage, built + extras, book.config.slug, {e.lang for e in editions})
     for entry in manifest["editions"]:
         print(f"  dist/{entry['path']}  ({entry['bytes']:,} bytes)")
     print(f"build.py: {len(built)} output(s), {len(fresh)} written and {len(built) - len(fresh)} "
           f"unchanged, in {time.monotonic() - started:.1f}s", file=sys.stderr)
-    return EXIT_OK
+    return EXIT_OK, warnings
 
 
 def _ready_typesetter(root: Path):

@@ -14,6 +14,8 @@ import json
 from importlib.metadata import version
 from pathlib import Path
 
+from .diagnostics import Diagnostic
+
 INPUTS = ("book.yaml", "chapters", "tables", "templates", "images")
 RECORD = Path(".cache") / "last-build.json"
 
@@ -39,14 +41,19 @@ def _manifest_digest(root: Path) -> str:
     return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else ""
 
 
-def up_to_date(root: Path, print_: str) -> bool:
+def up_to_date(root: Path, print_: str) -> list[Diagnostic] | None:
+    """The warnings of the last build, if nothing changed since; else None."""
     try:
         record = json.loads((root / RECORD).read_text("utf-8"))
     except (OSError, ValueError):
-        return False
+        return None
     if record.get("fingerprint") != print_ or record.get("manifest") != _manifest_digest(root) or not record["manifest"]:
-        return False
-    return _outputs_present(root)
+        return None
+    try:
+        warnings = [Diagnostic(*fields) for fields in record["warnings"]]
+    except (KeyError, TypeError, ValueError):  # a record from before warnings were kept
+        return None
+    return warnings if _outputs_present(root) else None
 
 
 def _outputs_present(root: Path) -> bool:
@@ -59,9 +66,12 @@ def _outputs_present(root: Path) -> bool:
     return True
 
 
-def remember(root: Path, print_: str) -> None:
+def remember(root: Path, print_: str, warnings: list[Diagnostic]) -> None:
+    """Record a good build: its fingerprint, what it published, and its warnings (said again by a no-op)."""
     path = root / RECORD
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"fingerprint": print_, "manifest": _manifest_digest(root)}), "utf-8")
+    temporary.write_text(json.dumps({"fingerprint": print_, "manifest": _manifest_digest(root),
+                                     "warnings": [[w.path, w.line, w.code, w.message, w.severity, w.hint]
+                                                  for w in warnings]}), "utf-8")
     temporary.replace(path)

@@ -26,6 +26,17 @@ def test_nothing_changed_means_no_conversion(tmp_path: Path) -> None:
     assert (root / "dist/en/test-book.epub").is_file()
 
 
+def test_nothing_changed_still_says_the_last_builds_warnings(tmp_path: Path) -> None:
+    """A warning that vanished from the second 'make book' would look fixed."""
+    root = make_book(tmp_path / "book", overlay=Path(__file__).parent / "cases" / "T007-unused-table")
+    first = run(root, "build", "--format", "html")
+    again = run(root, "build", "--format", "html")
+    assert "dist/ is up to date" in again.stderr and again.returncode == 0
+    warning = "tables/spare.yaml:1: T007 warning: table 'spare' is not used by any chapter"
+    assert warning in first.stderr and warning in again.stderr
+    assert "0 error(s), 1 warning(s)" in again.stderr
+
+
 def test_an_edit_appears_in_every_format(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     assert run(root, "build").returncode == 0
