@@ -3,6 +3,10 @@
 Keys are sha256 digests of everything an artefact depends on: its inputs and
 the versions of the tools and of this package.  An entry is written to a
 temporary name and renamed into place, so a reader never sees half of one.
+
+An entry's modification time says when a build last used it.  As Go's build
+cache does, entries no build has used for ``UNUSED_DAYS`` are deleted, by a
+trim that runs at most once a day after a good build (``trim``).
 """
 from __future__ import annotations
 
@@ -14,11 +18,15 @@ import pickle
 import shutil
 import tempfile
 import threading
+import time
 from importlib.metadata import version
 from pathlib import Path
 
 CACHE_DIR = ".cache"
 PACKAGE = Path(__file__).resolve().parent
+UNUSED_DAYS = 5  # an entry no build has used for this long is deleted
+TRIMMED = "last-trim"  # under .cache/: when the last trim ran
+_FRESH_ENOUGH = 3600  # a used entry's time is updated only if older than this (seconds)
 
 
 def digest(*parts: str | bytes) -> str:
@@ -50,12 +58,23 @@ def tree_digest(*folders: Path) -> str:
     return digest(*parts)
 
 
+def _used(path: Path) -> None:
+    """Mark an entry used now (see ``trim``)."""
+    try:
+        if time.time() - path.stat().st_mtime > _FRESH_ENOUGH:
+            os.utime(path)
+    except OSError:
+        pass
+
+
 def get_json(root: Path, kind: str, key: str):
     path = root / CACHE_DIR / kind / f"{key}.json"
     try:
-        return json.loads(path.read_text("utf-8"))
+        value = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
+    _used(path)
+    return value
 
 
 def put_json(root: Path, kind: str, key: str, value) -> None:
@@ -64,10 +83,13 @@ def put_json(root: Path, kind: str, key: str, value) -> None:
 
 def get_pickle(root: Path, kind: str, key: str):
     """A stage's remembered result (``.cache/`` is the author's own, written only by this package)."""
+    path = root / CACHE_DIR / kind / f"{key}.pickle"
     try:
-        return pickle.loads((root / CACHE_DIR / kind / f"{key}.pickle").read_bytes())
+        value = pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
+    _used(path)
+    return value
 
 
 def needed_pickle(root: Path, kind: str, key: str):
@@ -82,7 +104,11 @@ def needed_pickle(root: Path, kind: str, key: str):
 
 
 def has_pickle(root: Path, kind: str, key: str) -> bool:
-    return (root / CACHE_DIR / kind / f"{key}.pickle").is_file()
+    path = root / CACHE_DIR / kind / f"{key}.pickle"
+    if not path.is_file():
+        return False
+    _used(path)  # it will be read, now or by a later build that needs it
+    return True
 
 
 def put_pickle(root: Path, kind: str, key: str, value) -> None:
@@ -94,6 +120,7 @@ def fetch_output(root: Path, key: str, target: Path) -> bool:
     entry = root / CACHE_DIR / "outputs" / key / "output"
     if not entry.exists():
         return False
+    _used(entry.parent)
     if entry.is_dir():
         shutil.copytree(entry, target)
     else:
@@ -105,6 +132,7 @@ def store_output(root: Path, key: str, target: Path) -> None:
     folder = root / CACHE_DIR / "outputs"
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / key).exists():
+        _used(folder / key)
         return
     temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
     if target.is_dir():
@@ -128,3 +156,33 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def trim(root: Path, now: float | None = None) -> tuple[int, int]:
+    """Delete the entries no build has used for ``UNUSED_DAYS``, at most once a day;
+    returns (entries, bytes) deleted.  Files directly under ``.cache/`` (the last
+    build's record, the link checker's memory) are state, not entries, and stay."""
+    now = time.time() if now is None else now
+    cache = root / CACHE_DIR
+    stamp = cache / TRIMMED
+    try:
+        if now - stamp.stat().st_mtime < 86400:
+            return 0, 0
+    except OSError:
+        pass
+    entries, size = 0, 0
+    for kind in (p for p in cache.iterdir() if p.is_dir()) if cache.is_dir() else ():
+        for entry in kind.iterdir():
+            try:
+                if entry.name.startswith(".") or now - entry.stat().st_mtime < UNUSED_DAYS * 86400:
+                    continue  # in the making, or used lately
+                files = [p for p in entry.rglob("*") if p.is_file()] if entry.is_dir() else [entry]
+                size += sum(p.stat().st_size for p in files)
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                entries += 1
+            except OSError:
+                continue  # another build removed or replaced it
+    if cache.is_dir():
+        stamp.touch()
+        os.utime(stamp, (now, now))
+    return entries, size

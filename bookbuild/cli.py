@@ -206,7 +206,17 @@ def run_build(root: Path, formats: list[str], strict: bool, langs: list[str] = (
     status, warnings = _build(root, formats, strict, epoch, started, langs)
     if status == EXIT_OK:
         fastpath.remember(root, print_, warnings)
+        _trim_cache(root)
     return status
+
+
+def _trim_cache(root: Path) -> None:
+    from .cache import UNUSED_DAYS, trim
+
+    entries, size = trim(root)
+    if entries:
+        print(f"build.py: .cache/: deleted {entries:,} entries ({size / 2**20:,.1f} MiB) "
+              f"that no build has used for {UNUSED_DAYS} days", file=sys.stderr)
 
 
 def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: float,

@@ -1,8 +1,10 @@
 """The cache under .cache/ saves work and never serves a stale edition."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -35,6 +37,36 @@ def test_nothing_changed_still_says_the_last_builds_warnings(tmp_path: Path) -> 
     warning = "tables/spare.yaml:1: T007 warning: table 'spare' is not used by any chapter"
     assert warning in first.stderr and warning in again.stderr
     assert "0 error(s), 1 warning(s)" in again.stderr
+
+
+def test_entries_no_build_used_for_days_are_trimmed(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert run(root, "build", "--format", "html").returncode == 0
+    cache = root / ".cache"
+    a_week_ago = time.time() - 7 * 86400
+    entries = [p for kind in cache.iterdir() if kind.is_dir() for p in kind.iterdir()]
+    for path in entries + [cache / "last-build.json"]:  # as if the last build ran a week ago
+        os.utime(path, (a_week_ago, a_week_ago))
+    stale = cache / "ast" / ("0" * 64 + ".json")  # what an older version of the book left
+    stale.write_text("{}")
+    os.utime(stale, (a_week_ago, a_week_ago))
+    os.utime(cache / "last-trim", (a_week_ago, a_week_ago))
+    chapter = root / "chapters/en/first.md"
+    chapter.write_text(chapter.read_text().replace("A paragraph with", "An edited paragraph with"))
+    result = run(root, "build", "--format", "html")
+    assert re.search(r"\.cache/: deleted \d+ entries .* that no build has used for 5 days", result.stderr)
+    assert not stale.exists()
+    assert (cache / "last-build.json").is_file()  # state, not an entry
+    kept = [p for p in entries if p.exists()]  # the build read these: they are used again
+    assert kept and len(kept) < len(entries)  # the site before the edit was not
+    # What the build used was kept: with dist/ gone, the site comes back from the cache.
+    shutil.rmtree(root / "dist")
+    assert summary(run(root, "build", "--format", "html")) == "1 output(s), 0 written and 1 unchanged"
+    # At most once a day.
+    stale.write_text("{}")
+    os.utime(stale, (a_week_ago, a_week_ago))
+    chapter.write_text(chapter.read_text().replace("An edited", "A re-edited"))
+    assert "deleted" not in run(root, "build", "--format", "html").stderr and stale.exists()
 
 
 def test_an_edit_appears_in_every_format(tmp_path: Path) -> None:
