@@ -223,7 +223,6 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
            langs: list[str] = ()) -> tuple[int, list[Diagnostic]]:
     """Build; return the exit status and the warnings reported."""
     from .downloads import write_edition_files
-    from .outputs_check import check_outputs
     from .publish import Output, publish, staging
     from .render import render_all
 
@@ -248,10 +247,9 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
         return EXIT_OK, problems
     warnings = problems
     with staging(root) as stage:
-        built, fresh = render_all(chosen, formats, stage, progress)
+        built, fresh, problems = render_all(chosen, formats, stage, progress)
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
                   for e in chosen for name in write_edition_files(e, stage / e.lang)]
-        problems = check_outputs(stage, fresh, root)
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
             return EXIT_PROBLEMS, []

@@ -102,16 +102,10 @@ def check_pdf(pdf: Path, label: str) -> list[Diagnostic]:
     return problems
 
 
-def check_outputs(stage: Path, built, root: Path | None = None) -> list[Diagnostic]:
-    """Check the outputs just built; a site's unchanged pages are read from ``root/.cache``."""
-    problems = []
-    for output in built:
-        target = output.target(stage)
-        label = f"dist/{output.path}" if output.format != "html" else f"dist/{output.lang}/html"
-        if output.format == "html":
-            problems += check_html_site(target, label, root)
-        elif output.format == "epub":
-            problems += check_epub(target, label)
-        else:
-            problems += check_pdf(target, label)
-    return problems
+def check_output(output, target: Path, root: Path | None = None) -> list[Diagnostic]:
+    """Check one output just built at ``target``; a site's unchanged pages are read from ``root/.cache``."""
+    if output.format == "html":
+        return check_html_site(target, f"dist/{output.lang}/html", root)
+    if output.format == "epub":
+        return check_epub(target, f"dist/{output.path}")
+    return check_pdf(target, f"dist/{output.path}")

@@ -3,8 +3,8 @@
 Each output's cache key covers the edition's resolved AST, its words and
 metadata, every file under templates/ and images/, and the tool versions.
 An unchanged output is copied from ``.cache/``.  The PDFs' chunks are laid
-out first, on every core; then the outputs are written by a pool of
-processes, one per core.
+out first, on every core; then the outputs are written, each checked and
+remembered by the worker that wrote it, by a pool of processes, one per core.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import digest, fetch_output, store_output, tool_versions, tree_digest
+from .diagnostics import Diagnostic
 from .forked import forked_map
 from .model import Edition
 from .publish import Output, output_for
@@ -37,8 +38,11 @@ def output_key(edition: Edition, fmt: str, inputs: str) -> str:
     return digest(tool_versions(), fmt, edition.lang, words, inputs, edition.key)
 
 
-def render_all(editions: list[Edition], formats: list[str], stage: Path, progress) -> tuple[list[Output], list[Output]]:
-    """Write every output into ``stage``; returns (all outputs, those rendered afresh)."""
+def render_all(editions: list[Edition], formats: list[str], stage: Path, progress
+               ) -> tuple[list[Output], list[Output], list[Diagnostic]]:
+    """Write every output into ``stage``; returns (all outputs, those rendered afresh, the
+    problems found in those: each is checked by the worker that wrote it, and remembered
+    only if it passed)."""
     root = editions[0].book.root
     inputs = tree_digest(root / "templates", root / "images")
     jobs, fresh, built = [], [], []
@@ -58,19 +62,27 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
 
         plans = lay_out([j.edition for j in jobs if j.output.format == "pdf"], inputs, progress)
         jobs = [replace(j, plan=plans[j.edition.lang]) if j.output.format == "pdf" else j for j in jobs]
-    _collect(forked_map(_run, jobs), jobs, progress, root, fresh)
-    return built, fresh
-
-
-def _collect(results, jobs, progress, root, fresh) -> None:
-    for job, note in zip(jobs, results):
-        store_output(root, job.key, job.target)
+    problems = []
+    for job, (note, found) in zip(jobs, forked_map(_run, jobs)):
         fresh.append(job.output)
+        problems += found
         progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
+    return built, fresh, problems
 
 
-def _run(job: Job) -> str:
-    """Write one output; return a note for the progress line."""
+def _run(job: Job) -> tuple[str, list[Diagnostic]]:
+    """Write one output, check it and remember it if it passed; return a note for
+    the progress line, and its problems."""
+    from .outputs_check import check_output
+
+    note = _write(job)
+    problems = check_output(job.output, job.target, job.edition.book.root)
+    if not problems:
+        store_output(job.edition.book.root, job.key, job.target)
+    return note, problems
+
+
+def _write(job: Job) -> str:
     fmt, edition = job.output.format, job.edition
     if fmt == "html":
         from .writers import write_html_site

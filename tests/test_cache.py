@@ -69,6 +69,20 @@ def test_entries_no_build_used_for_days_are_trimmed(tmp_path: Path) -> None:
     assert "deleted" not in run(root, "build", "--format", "html").stderr and stale.exists()
 
 
+def test_an_output_with_broken_links_is_never_remembered(tmp_path: Path) -> None:
+    """Else the same inputs would fetch it from the cache, unchecked, and publish it."""
+    root = make_book(tmp_path / "book")
+    template = root / "templates/site.html"
+    good = template.read_text()
+    template.write_text(good.replace("<main>", '<main><a href="#nowhere">a link the template broke</a>'))
+    for _ in range(2):
+        broken = run(root, "build", "--format", "html")
+        assert broken.returncode == 1 and "O001 error: link to missing anchor '#nowhere'" in broken.stderr
+        assert not (root / "dist").exists()
+    template.write_text(good)
+    assert run(root, "build", "--format", "html").returncode == 0
+
+
 def test_an_edit_appears_in_every_format(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     assert run(root, "build").returncode == 0
