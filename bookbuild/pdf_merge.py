@@ -121,7 +121,8 @@ def _merge_structure(merged: pikepdf.Pdf, catalogs: list, starts: list[int], nam
                 if key in tree:
                     root[key] = Dictionary({**tree[key], **root.get(key, {})})
         # Table header /IDs are made of object numbers, unique only within their part.
-        seen = _prefix_ids(part_document, f"p{part}-")
+        _prefix_ids(part_document, f"p{part}-")
+        seen = {document.objgen}
         for value in parents.values():  # elements outside the tree (margin boxes) get its /P too
             for element in value if isinstance(value, Array) else [value]:
                 while element.objgen not in seen:
@@ -147,22 +148,24 @@ def _merge_structure(merged: pikepdf.Pdf, catalogs: list, starts: list[int], nam
     root.ParentTreeNextKey = next_key
 
 
-def _prefix_ids(top: Dictionary, prefix: str) -> set:
-    """Prefix each /ID under ``top`` and the /Headers naming them; return the elements' objgens."""
-    seen, stack = set(), list(top.K)
+_NO_TABLE_INSIDE = {Name(n) for n in ("/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/Span", "/Link",
+                                        "/Lbl", "/Caption")}  # paragraphs, headings, inlines
+
+
+def _prefix_ids(top: Dictionary, prefix: str) -> None:
+    """Prefix each /ID under ``top`` and the /Headers naming them (table cells' only)."""
+    stack = list(top.K)
     while stack:
         element = stack.pop()
         keys = () if isinstance(element, int) else element.keys()
-        if "/S" not in keys:
-            continue  # a marked-content id or an object reference
-        seen.add(element.objgen)
+        if "/S" not in keys or element.S in _NO_TABLE_INSIDE:
+            continue  # a marked-content id or an object reference; or nothing with an /ID below
         if "/ID" in keys:
             element.ID = String(prefix + str(element.ID))
         if "/A" in keys and "/Headers" in element.A:
             element.A.Headers = Array([String(prefix + str(header)) for header in element.A.Headers])
         kids = element.K
         stack.extend(kids if isinstance(kids, Array) else [kids])
-    return seen
 
 
 def _relink(annot: Dictionary, scheme: str, names: set[str], parents: dict) -> bool:
