@@ -58,14 +58,19 @@ def _failure(stderr: str, rel: str) -> Diagnostic:
     found = _TEMPLATE_ERROR.search(stderr)
     if found is None:
         return error("O003", rel, 1, "pandoc failed: " + " ".join(stderr.splitlines()[:3]))
-    parts = Path(found["path"]).parts
-    where = "/".join(parts[len(parts) - 1 - parts[::-1].index("templates"):]) if "templates" in parts \
-        else found["path"]
     message = " ".join(found["message"].split()).split(" expecting ")[0]  # not the parser's long wish list
-    return error("O003", where, int(found["line"]),
+    return error("O003", _in_project(found["path"]), int(found["line"]),
                  f"Pandoc cannot read this template (column {found['column']}): {message}",
                  "a Pandoc template writes $name$, $if(name)$...$endif$ and $for(name)$...$endfor$; "
                  "see https://pandoc.org/MANUAL.html#templates")
+
+
+def _in_project(path: str) -> str:
+    """``templates/...`` for a template Pandoc names by its absolute path."""
+    parts = Path(path).parts
+    if "templates" not in parts:
+        return path
+    return "/".join(parts[max(i for i, part in enumerate(parts) if part == "templates"):])
 
 
 def check_templates(root: Path) -> list[Diagnostic]:
