@@ -14,6 +14,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EPOCH = "1764028800"  # 2025-11-25: a fixed date, so outputs are comparable
 
 
+def answers_ctrl_c() -> None:
+    """For ``preexec_fn``: a child that a test interrupts must not inherit an ignored SIGINT
+    (as under ``nohup`` or ``cmd &`` in a script), which Python would keep ignoring."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | list[Path] | None = None) -> Path:
     """Lay ``base`` out in ``dest`` with the repository's templates, then each overlay on top.
 

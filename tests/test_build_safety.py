@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import FIXTURES, REPO, copy_real_book, make_book, run
+from conftest import FIXTURES, REPO, answers_ctrl_c, copy_real_book, make_book, run
 
 
 def manifest(root: Path) -> dict:
@@ -84,7 +84,8 @@ def test_ctrl_c_leaves_no_half_written_output_and_no_lock(tmp_path: Path) -> Non
     before = manifest(root)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1764028800", "BOOKBUILD_PROGRESS": "1"}
     build = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "build"],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=answers_ctrl_c)
     deadline = time.monotonic() + 60
     while "checked" not in build.stderr.readline() and time.monotonic() < deadline:
         pass

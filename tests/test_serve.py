@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EPOCH, REPO, make_book, run
+from conftest import EPOCH, REPO, answers_ctrl_c, make_book, run
 
 DEADLINE = 60  # seconds for a rebuild to show
 BANNER = re.compile(r"Serving the HTML edition at (http://127\.0\.0\.1:(\d+)/en/html/index\.html) \(Ctrl-C to stop\)")
@@ -27,7 +27,8 @@ BANNER = re.compile(r"Serving the HTML edition at (http://127\.0\.0\.1:(\d+)/en/
 def start(root: Path, *args: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", *args],
-                            stdout=subprocess.PIPE, stderr=log.open("w"), text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=log.open("w"), text=True, env=env,
+                            preexec_fn=answers_ctrl_c)
 
 
 def fetch(url: str, host: str | None = None) -> tuple[int, str]:
