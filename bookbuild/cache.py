@@ -163,26 +163,24 @@ def trim(root: Path, now: float | None = None) -> tuple[int, int]:
     returns (entries, bytes) deleted.  Files directly under ``.cache/`` (the last
     build's record, the link checker's memory) are state, not entries, and stay."""
     now = time.time() if now is None else now
-    cache = root / CACHE_DIR
+    cache, day = root / CACHE_DIR, 86400
     stamp = cache / TRIMMED
-    try:
-        if now - stamp.stat().st_mtime < 86400:
-            return 0, 0
-    except OSError:
-        pass
+    if not cache.is_dir() or (stamp.is_file() and now - stamp.stat().st_mtime < day):
+        return 0, 0
     entries, size = 0, 0
-    for kind in (p for p in cache.iterdir() if p.is_dir()) if cache.is_dir() else ():
-        for entry in kind.iterdir():
-            try:
-                if entry.name.startswith(".") or now - entry.stat().st_mtime < UNUSED_DAYS * 86400:
-                    continue  # in the making, or used lately
-                files = [p for p in entry.rglob("*") if p.is_file()] if entry.is_dir() else [entry]
-                size += sum(p.stat().st_size for p in files)
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-                entries += 1
-            except OSError:
-                continue  # another build removed or replaced it
-    if cache.is_dir():
-        stamp.touch()
-        os.utime(stamp, (now, now))
+    for entry in (entry for kind in cache.iterdir() if kind.is_dir() for entry in kind.iterdir()):
+        try:
+            if entry.name.startswith(".") or now - entry.stat().st_mtime < UNUSED_DAYS * day:
+                continue  # in the making, or used lately
+            if entry.is_dir():  # an output: a file or a folder
+                size += sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
+                shutil.rmtree(entry)
+            else:
+                size += entry.stat().st_size
+                entry.unlink()
+            entries += 1
+        except OSError:
+            continue  # another build removed or replaced it
+    stamp.touch()
+    os.utime(stamp, (now, now))
     return entries, size
