@@ -262,11 +262,9 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
 
 
 def _ready_typesetter(root: Path):
-    def ready() -> None:
-        from .pdf_layout import load_styling, stylesheet_text
+    from .pdf_layout import load_styling
 
-        load_styling(root, stylesheet_text(root))
-    return ready
+    return lambda: load_styling(root)
 
 
 def _progress_printer(started: float):

@@ -22,7 +22,7 @@ from .forked import forked_map
 from .model import Edition
 from .pdf_chunks import CutBook, chunk_html, cut
 from .pdf_html import print_html
-from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling, stylesheet_text
+from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
 from .pdf_layout import lay_out as lay_out_chunk
 from .writers import TEMPLATES
 
@@ -46,8 +46,7 @@ def _refusal(url: str, root: Path, edition: Edition):
 def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPlan"]:
     """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold."""
     root = editions[0].book.root
-    css = stylesheet_text(root)
-    load_styling(root, css)  # once, before the workers are forked: they inherit it
+    css = load_styling(root)  # once, before the workers are forked: they inherit it
     books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions)))
     guesses = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
     known = {lang: guess is not None for lang, guess in guesses.items()}  # else a cold build's guess

@@ -65,9 +65,11 @@ def _styling(root: Path, css: str):
     return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts), fonts, fetcher
 
 
-def load_styling(root: Path, css: str) -> None:
-    """Load the stylesheet and fonts now, in this process."""
+def load_styling(root: Path) -> str:
+    """Load the book's print stylesheet and fonts now, in this process; return the stylesheet."""
+    css = stylesheet_text(root)
     _styling(root, css)
+    return css
 
 
 def _project_fetcher(root: Path):

@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pytest
 import yaml
 from pypdf import PdfReader
 
