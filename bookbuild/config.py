@@ -81,7 +81,7 @@ def load_config(root: Path) -> BookConfig:
         raise BuildFailed(problems)
     if not isinstance(doc.data, dict):
         raise BuildFailed([error("B002", CONFIG_FILE, 1, "book.yaml must be a mapping of keys to values")])
-    problems = validate(SCHEMA, doc, CONFIG_FILE, code="B002")
+    problems = validate(SCHEMA, doc, CONFIG_FILE, code="B002", root=root)
     if problems:
         raise BuildFailed(problems)
     data = doc.data

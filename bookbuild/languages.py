@@ -52,7 +52,7 @@ def load_language(root: Path, config: BookConfig, code: str, line: int, tables
         doc, found = load_yaml(root / rel, rel, "B001")
         problems += found
         if doc is not None:
-            found = validate(EDITION_SCHEMA, doc, rel, code="B002")
+            found = validate(EDITION_SCHEMA, doc, rel, code="B002", root=root)
             problems += found
             meta = doc.data if not found and isinstance(doc.data, dict) else {}
     chapters = {}

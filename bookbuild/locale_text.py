@@ -32,7 +32,7 @@ def load_strings(root: Path, lang: str) -> dict[str, str]:
     doc, problems = load_yaml(root / rel, rel, "B001")
     if doc is None:
         raise BuildFailed(problems)
-    problems = validate(SCHEMA, doc, rel, code="B002")
+    problems = validate(SCHEMA, doc, rel, code="B002", root=root)
     if problems:
         raise BuildFailed(problems)
     return dict(doc.data)

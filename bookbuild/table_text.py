@@ -63,7 +63,7 @@ def load_table_texts(root: Path, lang: str, tables: dict[str, Table]
         if doc is None:
             problems += found
             continue
-        found = validate(SCHEMA, doc, rel, code="T002") if isinstance(doc.data, dict) else \
+        found = validate(SCHEMA, doc, rel, code="T002", root=root) if isinstance(doc.data, dict) else \
             [error("T001", rel, 1, "a table translation must be a mapping")]
         if found:
             problems += found

@@ -205,3 +205,17 @@ def test_a_cache_entry_lost_during_the_build_is_reported(tmp_path: Path) -> None
     assert [d.format() for d in failed.value.diagnostics] == [
         f".cache/resolved-blocks/{'0' * 64}.pickle:1: O002 error: this cache entry was removed while "
         "the book was being built\n    hint: build again"]
+
+
+def test_a_file_found_valid_is_not_checked_again_until_it_changes(tmp_path: Path) -> None:
+    """book.yaml and each language's strings are checked against their schema once; the
+    verdict is remembered under their content, so a later build need not import jsonschema."""
+    root = make_book(tmp_path / "book")
+    assert run(root, "check").returncode == 0
+    again = run(root, "check", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert again.returncode == 0 and "jsonschema" not in again.stderr
+    config = root / "book.yaml"
+    config.write_text(config.read_text() + "colour: red\n")
+    broken = run(root, "check")
+    assert broken.returncode == 2
+    assert "book.yaml:" in broken.stderr and "B002 error: unknown key 'colour'" in broken.stderr
