@@ -147,11 +147,22 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None):
 
 
 def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None) -> list:
-    """Each language's edition and problems, the languages side by side on the cores."""
-    from .edition import make_edition
+    """Each language's edition and problems, the languages side by side on the cores.
+
+    A worker sends its edition back without the book, which this process has
+    already: the book holds every chapter in every language, twenty times the
+    rest of an edition, and pickling it through the pipe cost more than an edit."""
+    from dataclasses import replace
+
+    from .edition import edition_book, make_edition
     from .forked import forked_map
 
-    return list(forked_map(lambda lang: make_edition(book, lang, epoch), list(langs), meanwhile))
+    def make(lang: str):
+        edition, problems = make_edition(book, lang, epoch)
+        return (replace(edition, book=None) if edition else None), problems
+
+    return [(replace(edition, book=edition_book(book, lang)) if edition else None, problems)
+            for lang, (edition, problems) in zip(langs, forked_map(make, list(langs), meanwhile))]
 
 
 def run_check(root: Path) -> list[Diagnostic]:
