@@ -131,19 +131,27 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None):
     from .load import load
     from .pandoc import check_templates
     from .stamp import source_date_epoch
+    from .stylesheet_check import check_print_stylesheet
     from .template_files import missing_templates
 
     book, problems = load(root)
     problems += missing_templates(root) + check_templates(root)
     editions = []
     if has_errors(problems):
-        return book, editions, problems
+        return book, editions, problems + check_print_stylesheet(root)
     epoch = source_date_epoch(root) if epoch is None else epoch
-    for edition, found in _make_editions(book, (book.config.language, *book.languages), epoch, meanwhile):
+    stylesheet: list[Diagnostic] = []
+
+    def alongside() -> None:  # WeasyPrint reads the stylesheet here while the workers make the editions
+        stylesheet.extend(check_print_stylesheet(root))
+        if meanwhile:
+            meanwhile()
+
+    for edition, found in _make_editions(book, (book.config.language, *book.languages), epoch, alongside):
         problems += found
         if edition is not None:
             editions.append(edition)
-    return book, editions, problems
+    return book, editions, problems + stylesheet
 
 
 def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None) -> list:

@@ -60,7 +60,7 @@ def _styling(root: Path, css: str):
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    fetcher = _project_fetcher(root)
+    fetcher = project_fetcher(root)
     fonts = FontConfiguration()
     return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts), fonts, fetcher
 
@@ -72,7 +72,7 @@ def load_styling(root: Path) -> str:
     return css
 
 
-def _project_fetcher(root: Path):
+def project_fetcher(root: Path):
     """A fetcher that serves files inside the project and the font package; nothing else."""
     from weasyprint.urls import URLFetcher
 

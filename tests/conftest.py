@@ -25,8 +25,9 @@ def answers_ctrl_c() -> None:
 def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | list[Path] | None = None) -> Path:
     """Lay ``base`` out in ``dest`` with the repository's templates, then each overlay on top.
 
-    In an overlay, a file named ``NAME.delete`` removes ``NAME`` from the book, and
-    ``NAME.symlink`` makes ``NAME`` a symbolic link to the path the file holds.
+    In an overlay, a file named ``NAME.delete`` removes ``NAME`` from the book,
+    ``NAME.append`` adds its text at the end of ``NAME``, and ``NAME.symlink``
+    makes ``NAME`` a symbolic link to the path the file holds.
     Files named ``expected``, ``args`` and ``uses`` belong to test cases, not books.
     """
     shutil.copytree(base, dest)
@@ -42,6 +43,10 @@ def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | list[P
                 continue
             if path.name.endswith(".delete"):
                 (dest / rel.with_name(path.name[: -len(".delete")])).unlink()
+                continue
+            if path.name.endswith(".append"):  # its text is added at the end of NAME
+                target = dest / rel.with_name(path.name[: -len(".append")])
+                target.write_text(target.read_text() + path.read_text())
                 continue
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest / rel)
