@@ -132,10 +132,10 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None):
     from .pandoc import check_templates
     from .stamp import source_date_epoch
     from .stylesheet_check import check_print_stylesheet
-    from .template_files import missing_templates
+    from .template_files import check_template_files
 
     book, problems = load(root)
-    problems += missing_templates(root) + check_templates(root)
+    problems += check_template_files(root) + check_templates(root)
     editions = []
     if has_errors(problems):
         return book, editions, problems + check_print_stylesheet(root)
@@ -199,9 +199,9 @@ def _config_command(root: Path, command: str) -> int:
         for path in package(root, config.slug, source_date_epoch(root)):
             print(f"  {path.relative_to(root)}  ({path.stat().st_size:,} bytes)")
         return EXIT_OK
-    from .template_files import missing_templates
+    from .template_files import check_template_files
 
-    missing = missing_templates(root)  # the download page is drawn from a template
+    missing = check_template_files(root)  # the download page is drawn from a template
     if missing:
         return report(missing, strict=False)
     manifest = reindex(root, config.slug)

@@ -19,7 +19,7 @@ CODES: dict[str, str] = {
     "B002": "book.yaml has an unknown key, a missing key or a value of the wrong type.",
     "B003": "A chapter listed in book.yaml has no file under chapters/<lang>/.",
     "B004": "A chapter is listed twice in book.yaml.",
-    "B005": "A template or stylesheet that every build needs is missing from templates/.",
+    "B005": "A template or stylesheet that every build needs is missing from templates/, or is not UTF-8 text.",
     "B006": "WeasyPrint ignores a rule of templates/css/print.css: unknown property, bad value, selector or at-rule.",
     "C001": "A chapter file is not valid UTF-8 text.",
     "C002": "A chapter does not start with a level-1 heading carrying a {#sec:...} id.",

@@ -65,6 +65,14 @@ def _failure(stderr: str, rel: str) -> Diagnostic:
                  "see https://pandoc.org/MANUAL.html#templates")
 
 
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _in_project(path: str) -> str:
     """``templates/...`` for a template Pandoc names by its absolute path."""
     parts = Path(path).parts
@@ -81,8 +89,9 @@ def check_templates(root: Path) -> list[Diagnostic]:
     running = {}  # name -> (key, Pandoc compiling it), side by side
     for name in PANDOC_TEMPLATES:
         path = root / "templates" / name
-        if path.is_file():
-            key = digest(tool_versions(), "template", name, path.read_bytes())
+        data = path.read_bytes() if path.is_file() else b""
+        if data and _is_text(data):  # missing or not text: B005 (template_files.py)
+            key = digest(tool_versions(), "template", name, data)
             if not get_json(root, "templates", key):
                 running[name] = key, subprocess.Popen(
                     [pandoc_path(), "-f", "markdown", "-t", "html5", "-s", "--template", str(path), "-M", "title=-"],

@@ -1,4 +1,5 @@
-"""The files under ``templates/`` that every build needs, checked before anything is built."""
+"""The files under ``templates/`` that every build needs, checked before anything is built:
+there, and readable as UTF-8 text."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,19 @@ NEEDED = (  # what reads each
 )
 
 
-def missing_templates(root: Path) -> list[Diagnostic]:
-    return [error("B005", f"templates/{name}", 1, "file not found: every build needs it",
-                  f"restore it from the repository (git checkout -- templates/{name})")
-            for name in NEEDED if not (root / "templates" / name).is_file()]
+def check_template_files(root: Path) -> list[Diagnostic]:
+    """B005 for each needed file that is missing or is not UTF-8 text."""
+    problems = []
+    for name in NEEDED:
+        rel = f"templates/{name}"
+        try:
+            (root / rel).read_bytes().decode("utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            problems.append(error("B005", rel, 1, "file not found: every build needs it",
+                                  f"restore it from the repository (git checkout -- {rel})"))
+        except UnicodeDecodeError as bad:
+            data = (root / rel).read_bytes()
+            problems.append(error("B005", rel, data.count(b"\n", 0, bad.start) + 1,
+                                  f"not UTF-8 text: byte 0x{data[bad.start]:02x} cannot be read",
+                                  "save the file as UTF-8"))
+    return problems

@@ -46,7 +46,7 @@ def make_book(dest: Path, base: Path = FIXTURES / "base", overlay: Path | list[P
                 continue
             if path.name.endswith(".append"):  # its text is added at the end of NAME
                 target = dest / rel.with_name(path.name[: -len(".append")])
-                target.write_text(target.read_text() + path.read_text())
+                target.write_bytes(target.read_bytes() + path.read_bytes())
                 continue
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest / rel)
