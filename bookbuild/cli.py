@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_build(root, args.format or ["html", "epub", "pdf"], args.strict, args.lang or [])
     except BuildFailed as failed:
         code = report(failed.diagnostics, strict=False)
+        if args.command == "build":
+            print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
         config_broken = any(d.code in CONFIG_CODES for d in failed.diagnostics)
         return EXIT_USAGE if config_broken else max(code, EXIT_PROBLEMS)
     except KeyboardInterrupt:
@@ -133,9 +135,10 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None):
     from .stamp import source_date_epoch
     from .stylesheet_check import check_print_stylesheet
     from .template_files import check_template_files
+    from .templating import check_page_templates
 
     book, problems = load(root)
-    problems += check_template_files(root) + check_templates(root)
+    problems += check_template_files(root) + check_templates(root) + check_page_templates(root)
     editions = []
     if has_errors(problems):
         return book, editions, problems + check_print_stylesheet(root)
@@ -201,9 +204,11 @@ def _config_command(root: Path, command: str) -> int:
         return EXIT_OK
     from .template_files import check_template_files
 
-    missing = check_template_files(root)  # the download page is drawn from a template
-    if missing:
-        return report(missing, strict=False)
+    from .templating import check_page_templates
+
+    broken = check_template_files(root) + check_page_templates(root)  # the download page is drawn from a template
+    if broken:
+        return report(broken, strict=False)
     manifest = reindex(root, config.slug)
     print(f"build.py: dist/index.html lists {len({e['language'] for e in manifest['editions']})} "
           f"edition(s)", file=sys.stderr)

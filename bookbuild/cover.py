@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from .locale_text import language_name
-from .templating import make_environment
+from .templating import make_environment, render_template
 from .typography import typeset
 
 
@@ -18,8 +18,8 @@ def cover_svg(edition) -> str:
     config, lang = edition.book.config, edition.lang
     env = make_environment(edition.book.root)
     title, subtitle = typeset(config.title, lang), typeset(config.subtitle, lang)
-    return env.get_template("cover.svg.j2").render(
-        lang=lang, language=language_name(lang), title=title,
+    return render_template(
+        env, "cover.svg.j2", lang=lang, language=language_name(lang), title=title,
         title_lines=textwrap.wrap(title, 14), subtitle_lines=textwrap.wrap(subtitle, 36),
         authors=typeset(", ".join(config.authors), lang),
         alt=typeset(edition.book.strings["cover_of"].format(title=config.title), lang))

@@ -17,7 +17,7 @@ from babel.units import format_unit
 from .cache import atomic_write
 from .locale_text import language_name
 from .model import Edition
-from .templating import make_environment
+from .templating import make_environment, render_template
 from .typography import typeset
 
 PAGE = "index.html"
@@ -86,7 +86,7 @@ def render_page(root: Path, editions: list[dict]) -> str:
     fonts = sites[0].rsplit("/", 1)[0] if sites else None
     env = make_environment(root)
     env.autoescape = True  # an HTML page, unlike the Markdown chapter templates
-    return env.get_template(TEMPLATE).render(editions=editions, page=editions[0], fonts=fonts)
+    return render_template(env, TEMPLATE, editions=editions, page=editions[0], fonts=fonts)
 
 
 def write_download_page(base: Path, root: Path, manifest: dict) -> Path | None:

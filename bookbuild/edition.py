@@ -12,13 +12,13 @@ import dataclasses
 from . import chapter_stages as stages
 from .ast import stringify
 from .cache import digest, tool_versions
-from .diagnostics import Diagnostic, error, has_errors, warning
+from .diagnostics import BuildFailed, Diagnostic, error, has_errors, warning
 from .locale_text import Formatter
 from .model import Book, Chapter, Edition
 from .pandoc import read_markdown
 from .safety import check_part
 from .stamp import make_stamp
-from .templating import make_environment, render_chapter
+from .templating import make_environment, render_chapter, render_template
 from .translation import MISSING, TRANSLATED, chapter_status, splice, translation_warnings
 from .xrefs import Part
 
@@ -39,7 +39,10 @@ def make_edition(book: Book, lang: str, epoch: int) -> tuple[Edition | None, lis
     env = make_environment(book.root)
     fmt = Formatter(lang, local.strings)
     texts = book.languages[lang].table_texts if lang in book.languages else {}
-    front = env.get_template("about.md.j2").render(book=local.config, s=local.strings, updated=stamp.text)
+    try:
+        front = render_template(env, "about.md.j2", book=local.config, s=local.strings, updated=stamp.text)
+    except BuildFailed as failed:
+        return None, failed.diagnostics
     front_blocks = read_markdown(front, "templates/about.md.j2", book.root)["blocks"]
     prepared = [(stages.Prepared(digest("front", tool_versions(), front), "about", "templates/about.md.j2",
                                  front, [], [], ()), front_blocks)]

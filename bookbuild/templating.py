@@ -14,13 +14,14 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import BuildFailed, Diagnostic, error
 from .locale_text import Formatter
 from .model import Book, Chapter, RenderedChapter
 from .sourcelines import table_call_line
 from .tables import make_view
 
 TEMPLATES_DIR = "templates"
+PAGE_TEMPLATES = ("about.md.j2", "table.md.j2", "cover.svg.j2", "downloads.html.j2")  # Jinja2, in templates/
 
 
 class _ProjectLoader(jinja2.FileSystemLoader):
@@ -58,7 +59,6 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter, texts: dic
     """Template one chapter; ``texts`` translates the tables it shows."""
     used: list[str] = []
     problems: list[Diagnostic] = []
-    table_template = env.get_template("table.md.j2")
 
     def table(name, where=None, sort_by=None, columns=None, id=None, caption=None):
         line = table_call_line(chapter.source, name)
@@ -75,7 +75,11 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter, texts: dic
         except ValueError as exc:
             problems.append(error("J002", chapter.path, line, str(exc)))
             return ""
-        return table_template.render(view=view, s=book.strings, fmt=fmt).strip("\n")
+        try:
+            return render_template(env, "table.md.j2", view=view, s=book.strings, fmt=fmt).strip("\n")
+        except BuildFailed as failed:  # the table template's own mistake, at its line
+            problems.extend(failed.diagnostics)
+            return ""
 
     try:
         code = env.compile(chapter.source, name=chapter.path, filename=chapter.path)
@@ -100,6 +104,48 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter, texts: dic
     if problems:
         return None, problems
     return RenderedChapter(chapter, markdown, tuple(dict.fromkeys(used))), []
+
+
+def check_page_templates(root: Path) -> list[Diagnostic]:
+    """J001 for each page template under templates/ that Jinja cannot compile (a missing one is B005)."""
+    env = make_environment(root)
+    problems = []
+    for name in PAGE_TEMPLATES:
+        if (root / TEMPLATES_DIR / name).is_file():
+            try:
+                env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(template_failure(exc, name, ""))
+            except (jinja2.TemplateNotFound, UnicodeDecodeError):
+                pass  # not text: B005; a link out of templates/: refused where it is used
+    return problems
+
+
+def render_template(env, name: str, **context) -> str:
+    """Render the page template ``templates/<name>``; its mistakes stop the build, at their line."""
+    try:
+        template = env.get_template(name)
+        return template.render(**context)
+    except BuildFailed:
+        raise
+    except Exception as exc:
+        raise BuildFailed([template_failure(exc, name, str(Path(env.loader.searchpath[0]) / name))]) from None
+
+
+def template_failure(exc: Exception, name: str, filename: str) -> Diagnostic:
+    """A page template's mistake as J001 (syntax), J003 (refused by the sandbox) or J002."""
+    rel = f"{TEMPLATES_DIR}/{name}"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return error("J001", rel, exc.lineno or 1, f"template syntax: {exc.message}")
+    line = _tb_line(exc, filename)
+    if isinstance(exc, SecurityError):
+        return error("J003", rel, line, f"refused by the template sandbox: {exc}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error("J003", rel, line, f"template '{exc.name}' is not in templates/",
+                     "templates may include only files inside templates/")
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    return error("J002", rel, line, f"the template failed: {message}",
+                 "a name the template uses is not one it is given: compare with the repository's copy")
 
 
 def _syntax_error(exc: jinja2.TemplateSyntaxError, chapter: Chapter) -> Diagnostic:
