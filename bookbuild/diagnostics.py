@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "C002": "A chapter does not start with a level-1 heading carrying a {#sec:...} id.",
     "C003": "A chapter shows an image whose file does not exist.",
     "C004": "An image has no alt text for readers who cannot see it.",
+    "C005": "An image file cannot be shown: empty, damaged, a Git LFS pointer, or not PNG, JPEG, GIF, WebP or SVG.",
     "T001": "A table file is not valid YAML, or not a mapping.",
     "T002": "A table file's structure is wrong: unknown or missing key, bad column declaration.",
     "T003": "A cell does not match its column's declared type, allowed values or format.",

@@ -90,4 +90,46 @@ def _check_image_file(rel: str, part: Part, root: Path, line: int) -> list[Diagn
     if not path.is_file():
         return [error("C003", part.path, line, f"image file not found: {rel}",
                       "image paths are relative to the book's folder, e.g. images/map.svg")]
+    unreadable = _not_an_image(path)
+    if unreadable:
+        message, hint = unreadable
+        return [error("C005", part.path, line, f"{rel}: {message}", hint)]
     return []
+
+
+IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}  # besides SVG: the raster images every EPUB reader shows
+_REEXPORT = "export it again as PNG, JPEG or SVG"
+
+
+def _not_an_image(path: Path) -> tuple[str, str] | None:
+    """Why the file is not an image the editions can show, or None if it is one."""
+    with open(path, "rb") as handle:
+        head = handle.read(200)
+    if not head:
+        return "the image file is empty", _REEXPORT
+    if head.startswith(b"version https://git-lfs.github.com/spec/"):
+        return "this is a Git LFS pointer, not the image", "fetch the images: git lfs pull"
+    if path.suffix.lower() == ".svg":
+        return None if _is_svg(path) else ("not an SVG image (its first element is not <svg>)", _REEXPORT)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return "the file cannot be read as an image (damaged, or not an image)", _REEXPORT
+    if kind not in IMAGE_FORMATS:
+        return f"{kind} images are not shown by every e-book reader", _REEXPORT
+    return None
+
+
+def _is_svg(path: Path) -> bool:
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    try:
+        for _, element in iterparse(path, events=("start",)):
+            return element.tag in ("svg", "{http://www.w3.org/2000/svg}svg")
+    except ParseError:
+        return False
+    return False
