@@ -1,7 +1,8 @@
 """The files under ``templates/`` that every build needs, checked before anything is built:
-there, and readable as UTF-8 text."""
+there, readable as UTF-8 text, and, for Pandoc's page templates, writing the text."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error
@@ -17,6 +18,8 @@ NEEDED = (  # what reads each
     "css/epub.css",
     "css/print.css",
 )
+PANDOC_PAGES = ("site.html", "print.html")
+_BODY = re.compile(r"\$\{?\s*body\b")  # $body$, ${body}, $body/pipe$
 
 
 def check_template_files(root: Path) -> list[Diagnostic]:
@@ -25,7 +28,7 @@ def check_template_files(root: Path) -> list[Diagnostic]:
     for name in NEEDED:
         rel = f"templates/{name}"
         try:
-            (root / rel).read_bytes().decode("utf-8")
+            text = (root / rel).read_bytes().decode("utf-8")
         except (FileNotFoundError, IsADirectoryError):
             problems.append(error("B005", rel, 1, "file not found: every build needs it",
                                   f"restore it from the repository (git checkout -- {rel})"))
@@ -34,4 +37,8 @@ def check_template_files(root: Path) -> list[Diagnostic]:
             problems.append(error("B005", rel, data.count(b"\n", 0, bad.start) + 1,
                                   f"not UTF-8 text: byte 0x{data[bad.start]:02x} cannot be read",
                                   "save the file as UTF-8"))
+        else:
+            if name in PANDOC_PAGES and not _BODY.search(text):
+                problems.append(error("B007", rel, 1, "this Pandoc template never writes $body$: "
+                                      "the edition would have no text", "put $body$ where the chapters go"))
     return problems
