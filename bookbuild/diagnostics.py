@@ -21,7 +21,7 @@ CODES: dict[str, str] = {
     "B004": "A chapter is listed twice in book.yaml.",
     "B005": "A template or stylesheet that every build needs is missing from templates/, or is not UTF-8 text.",
     "B006": "WeasyPrint ignores a rule of templates/css/print.css: unknown property, bad value, selector or at-rule.",
-    "B007": "A Pandoc page template (templates/site.html or print.html) never writes $body$.",
+    "B007": "A Pandoc page template (templates/site.html or print.html) never writes $body$, or print.html lacks </head>, <body> or </body>.",
     "C001": "A chapter file is not valid UTF-8 text.",
     "C002": "A chapter does not start with a level-1 heading carrying a {#sec:...} id.",
     "C003": "A chapter shows an image whose file does not exist.",

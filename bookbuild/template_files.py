@@ -41,4 +41,16 @@ def check_template_files(root: Path) -> list[Diagnostic]:
             if name in PANDOC_PAGES and not _BODY.search(text):
                 problems.append(error("B007", rel, 1, "this Pandoc template never writes $body$: "
                                       "the edition would have no text", "put $body$ where the chapters go"))
+            if name == "print.html":
+                problems += _cutting_tags(text, rel)
     return problems
+
+
+def _cutting_tags(text: str, rel: str) -> list[Diagnostic]:
+    """The PDF is laid out chapter by chapter, cut from the print HTML at these tags (pdf_chunks.py)."""
+    missing = [tag for tag in ("</head>", "<body>", "</body>") if tag not in text]
+    if not missing:
+        return []
+    return [error("B007", rel, 1, f"the print template lacks {', '.join(missing)}: the PDF is cut into "
+                  "chapters between </head>, <body> and </body>",
+                  "keep them as the repository's copy writes them: <body> without attributes")]
