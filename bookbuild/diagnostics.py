@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "C003": "A chapter shows an image whose file does not exist.",
     "C004": "An image has no alt text for readers who cannot see it.",
     "C005": "An image file cannot be shown: empty, damaged, a Git LFS pointer, or not PNG, JPEG, GIF, WebP or SVG.",
+    "C006": "A chapter's level-1 id would name a page the site already has (sec:index, sec:about).",
     "T001": "A table file is not valid YAML, or not a mapping.",
     "T002": "A table file's structure is wrong: unknown or missing key, bad column declaration.",
     "T003": "A cell does not match its column's declared type, allowed values or format.",

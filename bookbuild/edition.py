@@ -17,6 +17,7 @@ from .locale_text import Formatter
 from .model import Book, Chapter, Edition
 from .pandoc import read_markdown
 from .safety import check_part
+from .sourcelines import find_line
 from .stamp import make_stamp
 from .templating import make_environment, render_chapter, render_template
 from .translation import MISSING, TRANSLATED, chapter_status, splice, translation_warnings
@@ -118,12 +119,24 @@ def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts
     return Part(source.id, translation.path, translation.source, blocks), problems, statuses
 
 
+SITE_PAGES = {"index": "its contents page", "about": "its front matter"}  # no chapter may take their names
+
+
 def _check_opening(part: Part) -> list[Diagnostic]:
     first = part.blocks[0] if part.blocks else None
     if first and first["t"] == "Header" and first["c"][0] == 1 and first["c"][1][0].startswith("sec:"):
-        return []
+        return _check_page_names(part)
     got = f"'{stringify(first)[:40]}'" if first else "an empty chapter"
     return [error("C002", part.path, 1, f"a chapter must open with '# Title {{#sec:id}}', got {got}")]
+
+
+def _check_page_names(part: Part) -> list[Diagnostic]:
+    """A level-1 heading becomes the site page named after its id: sec:index would replace the contents."""
+    taken = [block["c"][1][0] for block in part.blocks if block["t"] == "Header" and block["c"][0] == 1
+             and block["c"][1][0].removeprefix("sec:") in SITE_PAGES]
+    return [error("C006", part.path, find_line(part.source, "{#" + name), f"the id '{name}' would name the site's "
+                  f"{name.removeprefix('sec:')}.html, which is {SITE_PAGES[name.removeprefix('sec:')]}",
+                  f"choose another id, e.g. {{#{name}-chapter}}") for name in taken]
 
 
 def unused_tables(book: Book, used: set[str]) -> list[Diagnostic]:
