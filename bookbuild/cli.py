@@ -203,7 +203,6 @@ def _config_command(root: Path, command: str) -> int:
             print(f"  {path.relative_to(root)}  ({path.stat().st_size:,} bytes)")
         return EXIT_OK
     from .template_files import check_template_files
-
     from .templating import check_page_templates
 
     broken = check_template_files(root) + check_page_templates(root)  # the download page is drawn from a template

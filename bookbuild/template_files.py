@@ -23,7 +23,8 @@ _BODY = re.compile(r"\$\{?\s*body\b")  # $body$, ${body}, $body/pipe$
 
 
 def check_template_files(root: Path) -> list[Diagnostic]:
-    """B005 for each needed file that is missing or is not UTF-8 text."""
+    """B005 for each needed file that is missing or is not UTF-8 text; B007 for a page template
+    that would leave an edition without its text."""
     problems = []
     for name in NEEDED:
         rel = f"templates/{name}"

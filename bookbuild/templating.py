@@ -135,8 +135,8 @@ def render_template(env, name: str, **context) -> str:
 def template_failure(exc: Exception, name: str, filename: str) -> Diagnostic:
     """A page template's mistake as J001 (syntax), J003 (refused by the sandbox) or J002."""
     rel = f"{TEMPLATES_DIR}/{name}"
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        return error("J001", rel, exc.lineno or 1, f"template syntax: {exc.message}")
+    if isinstance(exc, jinja2.TemplateSyntaxError):  # in this template, or in one it includes
+        return error("J001", f"{TEMPLATES_DIR}/{exc.name or name}", exc.lineno or 1, f"template syntax: {exc.message}")
     line = _tb_line(exc, filename)
     if isinstance(exc, SecurityError):
         return error("J003", rel, line, f"refused by the template sandbox: {exc}")
@@ -144,8 +144,9 @@ def template_failure(exc: Exception, name: str, filename: str) -> Diagnostic:
         return error("J003", rel, line, f"template '{exc.name}' is not in templates/",
                      "templates may include only files inside templates/")
     message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
-    return error("J002", rel, line, f"the template failed: {message}",
-                 "a name the template uses is not one it is given: compare with the repository's copy")
+    hint = "a name the template uses is not one it is given: compare with the repository's copy" \
+        if isinstance(exc, jinja2.UndefinedError) else ""
+    return error("J002", rel, line, f"the template failed: {message}", hint)
 
 
 def _syntax_error(exc: jinja2.TemplateSyntaxError, chapter: Chapter) -> Diagnostic:
