@@ -65,14 +65,6 @@ def _failure(stderr: str, rel: str) -> Diagnostic:
                  "see https://pandoc.org/MANUAL.html#templates")
 
 
-def _is_text(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _in_project(path: str) -> str:
     """``templates/...`` for a template Pandoc names by its absolute path."""
     parts = Path(path).parts
@@ -85,13 +77,14 @@ def check_templates(root: Path) -> list[Diagnostic]:
     """Compile the book's Pandoc templates on an empty document, so that a broken one
     is reported before anything is built; a template that compiled is remembered."""
     from .cache import digest, get_json, put_json, tool_versions
+    from .template_files import template_text
 
     running = {}  # name -> (key, Pandoc compiling it), side by side
     for name in PANDOC_TEMPLATES:
         path = root / "templates" / name
-        data = path.read_bytes() if path.is_file() else b""
-        if data and _is_text(data):  # missing or not text: B005 (template_files.py)
-            key = digest(tool_versions(), "template", name, data)
+        text = template_text(root, name)
+        if text:  # missing or not text: B005
+            key = digest(tool_versions(), "template", name, text)
             if not get_json(root, "templates", key):
                 running[name] = key, subprocess.Popen(
                     [pandoc_path(), "-f", "markdown", "-t", "html5", "-s", "--template", str(path), "-M", "title=-"],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .cache import digest, get_pickle, put_pickle, tool_versions
 from .diagnostics import Diagnostic, warning
+from .template_files import template_text
 
 STYLESHEET = "templates/css/print.css"
 HINT = ("the PDF is laid out as if it were not there; what WeasyPrint supports: "
@@ -28,10 +29,9 @@ _AT_RULE = re.compile(r"<AtRule (?P<name>@[\w-]+)[^>]*>")  # how WeasyPrint name
 
 def check_print_stylesheet(root: Path) -> list[Diagnostic]:
     """A B006 warning for each rule of the print stylesheet that WeasyPrint ignores."""
-    try:
-        text = (root / STYLESHEET).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []  # missing: B005; not text: the stylesheet's loader says so
+    text = template_text(root, "css/print.css")
+    if text is None:
+        return []  # missing or not text: B005
     key = digest(tool_versions(), "print-stylesheet", text)
     found = get_pickle(root, "stylesheet-checks", key)
     if found is None:

@@ -22,6 +22,14 @@ PANDOC_PAGES = ("site.html", "print.html")
 _BODY = re.compile(r"\$\{?\s*body\b")  # $body$, ${body}, $body/pipe$
 
 
+def template_text(root: Path, name: str) -> str | None:
+    """``templates/<name>`` as text, or None if it is missing or not UTF-8 (B005 says so)."""
+    try:
+        return (root / "templates" / name).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def check_template_files(root: Path) -> list[Diagnostic]:
     """B005 for each needed file that is missing or is not UTF-8 text; B007 for a page template
     that would leave an edition without its text."""

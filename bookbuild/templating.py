@@ -107,17 +107,26 @@ def render_chapter(env, book: Book, chapter: Chapter, fmt: Formatter, texts: dic
 
 
 def check_page_templates(root: Path) -> list[Diagnostic]:
-    """J001 for each page template under templates/ that Jinja cannot compile (a missing one is B005)."""
+    """J001 for each page template under templates/ that Jinja cannot compile (a missing one is B005);
+    a template that compiled is remembered under its text."""
+    from .cache import digest, get_json, put_json, tool_versions
+    from .template_files import template_text
+
     env = make_environment(root)
     problems = []
     for name in PAGE_TEMPLATES:
-        if (root / TEMPLATES_DIR / name).is_file():
-            try:
-                env.get_template(name)
-            except jinja2.TemplateSyntaxError as exc:
-                problems.append(template_failure(exc, name, ""))
-            except (jinja2.TemplateNotFound, UnicodeDecodeError):
-                pass  # not text: B005; a link out of templates/: refused where it is used
+        text = template_text(root, name)
+        key = digest(tool_versions(), "jinja-template", name, text or "")
+        if text is None or get_json(root, "templates", key):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(template_failure(exc, name, ""))
+        except jinja2.TemplateNotFound:
+            pass  # a link out of templates/: refused where it is used
+        else:
+            put_json(root, "templates", key, True)
     return problems
 
 
