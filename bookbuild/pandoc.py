@@ -16,7 +16,6 @@ import pypandoc
 from .diagnostics import BuildFailed, Diagnostic, error
 
 READER = "markdown-raw_tex-raw_attribute"
-PANDOC_TEMPLATES = ("site.html", "print.html")  # under templates/: the site's pages and the print HTML
 _TEMPLATE_ERROR = re.compile(r'Error compiling template "(?P<path>[^"]+)" \(line (?P<line>\d+), '
                              r'column (?P<column>\d+)\):\s*(?P<message>.*)', re.S)
 
@@ -77,7 +76,7 @@ def check_templates(root: Path) -> list[Diagnostic]:
     """Compile the book's Pandoc templates on an empty document, so that a broken one
     is reported before anything is built; a template that compiled is remembered."""
     from .cache import digest, get_json, put_json, tool_versions
-    from .template_files import template_text
+    from .template_files import PANDOC_TEMPLATES, template_text
 
     running = {}  # name -> (key, Pandoc compiling it), side by side
     for name in PANDOC_TEMPLATES:

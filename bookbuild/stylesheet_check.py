@@ -16,20 +16,21 @@ from pathlib import Path
 
 from .cache import digest, get_pickle, put_pickle, tool_versions
 from .diagnostics import Diagnostic, warning
+from .pdf_layout import STYLESHEET as STYLESHEET_PATH, project_fetcher
 from .template_files import template_text
 
-STYLESHEET = "templates/css/print.css"
+STYLESHEET = STYLESHEET_PATH.as_posix()  # templates/css/print.css
 HINT = ("the PDF is laid out as if it were not there; what WeasyPrint supports: "
         "https://doc.courtbouillon.org/weasyprint/stable/api_reference.html#supported-features")
 _POSITION = re.compile(r",? at (?P<line>\d+):(?P<column>\d+)")
-_IGNORED = re.compile(r"Ignored (?P<rule>`.*`)(?P<position>,? at \d+:\d+)?, (?P<reason>.*)", re.S)
+_IGNORED = re.compile(r"Ignored (?P<rule>`.*`)(?:,? at \d+:\d+)?, (?P<reason>.*)", re.S)
 _SELECTOR = re.compile(r"Invalid or unsupported selector,? '(?P<selector>[^']*)'")
 _AT_RULE = re.compile(r"<AtRule (?P<name>@[\w-]+)[^>]*>")  # how WeasyPrint names an at-rule
 
 
 def check_print_stylesheet(root: Path) -> list[Diagnostic]:
     """A B006 warning for each rule of the print stylesheet that WeasyPrint ignores."""
-    text = template_text(root, "css/print.css")
+    text = template_text(root, STYLESHEET_PATH.relative_to("templates").as_posix())
     if text is None:
         return []  # missing or not text: B005
     key = digest(tool_versions(), "print-stylesheet", text)
@@ -43,8 +44,6 @@ def check_print_stylesheet(root: Path) -> list[Diagnostic]:
 def _ignored(root: Path, text: str) -> list[str]:
     """What WeasyPrint logs while it reads ``text``, warnings and errors alone."""
     import weasyprint
-
-    from .pdf_layout import project_fetcher
 
     messages: list[str] = []
 

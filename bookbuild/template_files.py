@@ -18,7 +18,7 @@ NEEDED = (  # what reads each
     "css/epub.css",
     "css/print.css",
 )
-PANDOC_PAGES = ("site.html", "print.html")
+PANDOC_TEMPLATES = ("site.html", "print.html")  # the site's pages and the print HTML (Pandoc)
 _BODY = re.compile(r"\$\{?\s*body\b")  # $body$, ${body}, $body/pipe$
 
 
@@ -47,7 +47,7 @@ def check_template_files(root: Path) -> list[Diagnostic]:
                                   f"not UTF-8 text: byte 0x{data[bad.start]:02x} cannot be read",
                                   "save the file as UTF-8"))
         else:
-            if name in PANDOC_PAGES and not _BODY.search(text):
+            if name in PANDOC_TEMPLATES and not _BODY.search(text):
                 problems.append(error("B007", rel, 1, "this Pandoc template never writes $body$: "
                                       "the edition would have no text", "put $body$ where the chapters go"))
             if name == "print.html":
