@@ -23,6 +23,7 @@ from .writers import TEMPLATES, metadata_args, words_args
 KIND = "print-html"
 BODY_ARGS = ["--section-divs", "--wrap=none"]
 # An empty level-1 heading between chapters, so that each chapter's sections close before the next
+_ADDRESS = re.compile(r"(https?://)?[\w-]+(\.[\w-]+)+(/\S*)?")  # link text that is a web address
 _MARKER = re.compile(r'<section id="bookbuild-[a-z0-9-]+" class="level1[^"]*">\s*<h1[^>]*></h1>')
 
 
@@ -65,6 +66,18 @@ def _marker(name: str) -> dict:
     return {"t": "Header", "c": [1, [f"bookbuild-{name}", ["unnumbered", "unlisted"], []], []]}
 
 
+def address(inlines: list) -> list | None:
+    """Link text that is a web address ("example.org/faq"), as an ``address`` span that
+    is never hyphenated (a reader would type the hyphen) and may break only before a
+    dot or after a slash, or None for other link text."""
+    text = stringify(inlines)
+    if not _ADDRESS.fullmatch(text):
+        return None
+    pieces = [piece for piece in re.split(r"(?<=[^/]/)(?!/)|(?=\.)", text) if piece]
+    breaks = [[{"t": "RawInline", "c": ["html", "<wbr>"]}, {"t": "Str", "c": piece}] for piece in pieces[1:]]
+    return [span(["address"], [{"t": "Str", "c": pieces[0]}] + [el for pair in breaks for el in pair])]
+
+
 def print_blocks(blocks: list, on_page: str) -> list:
     """Blocks for print; a cross-reference's page is filled in per chunk (``pdf_chunks.py``)."""
 
@@ -84,7 +97,7 @@ def print_blocks(blocks: list, on_page: str) -> list:
                                              attrs=[["data-page-of", url.lstrip("#")]])]
                 return [el]
             if url.startswith(("http://", "https://")) and stringify(inlines).strip() != url:
-                el["c"][1] = replace_inlines(inlines, transform)
+                el["c"][1] = address(inlines) or replace_inlines(inlines, transform)
                 return [el, span(["url-note"], [{"t": "Str", "c": url}])]
         return None
 

@@ -166,6 +166,29 @@ def test_pdf_joined_from_chapters_reads_as_one_book(base_book: Path) -> None:
         assert tagged == {n for n, text in enumerate(pages) if text}  # every page but the blank ones
 
 
+def test_pdf_breaks_a_web_address_before_a_dot_and_never_hyphenates_it(base_book: Path) -> None:
+    """A web address as link text (a table's website column shows the host) breaks
+    where a reader can tell, not with a hyphen the reader would type."""
+    import pypandoc
+    import weasyprint
+
+    from bookbuild.model import API_VERSION
+    from bookbuild.pdf_html import print_blocks
+    from bookbuild.pdf_layout import stylesheet_text
+
+    link = {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "gointernational.ca"}], ["https://gointernational.ca", ""]]}
+    blocks = print_blocks([{"t": "Plain", "c": [link]}], "on page")
+    cell = pypandoc.convert_text(json.dumps({"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}),
+                                 "html5", format="json", extra_args=["--wrap=none"])
+    assert '<span class="address">gointernational<wbr>.ca</span>' in cell
+    # In a cell narrower than the address, as in the French edition's table of organizations.
+    html = f'<html lang="fr"><body><table><tr><td style="width: 40pt">{cell}</td><td>x</td></tr></table></body></html>'
+    pdf = weasyprint.HTML(string=html, base_url=str(base_book) + "/").write_pdf(
+        stylesheets=[weasyprint.CSS(string=stylesheet_text(base_book))])
+    text = PdfReader(__import__("io").BytesIO(pdf)).pages[0].extract_text()
+    assert "gointernational\n.ca" in text, text  # was "gointerna-\ntional.ca"
+
+
 def test_epub_holds_rows_and_links_across_files(base_book: Path) -> None:
     pages = epub_pages(base_book, "test-book")
     everything = "".join(pages.values())
