@@ -7,7 +7,9 @@ changed, and it publishes into ``dist/`` exactly as ``make html`` does.
 
 Pages are served from ``dist/`` with a small script added on the fly, in the
 response only, that reloads the page when a new build is published, so
-``dist/`` stays byte-identical to a normal build.  While the latest build has
+``dist/`` stays byte-identical to a normal build.  The script asks the server
+for the next build and the server answers when there is one (a long poll),
+so a page reloads as soon as its build is published.  While the latest build has
 failed, every page shows its diagnostics instead, and turns back into the
 book as soon as they are fixed.
 """
@@ -26,7 +28,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 HOST = "127.0.0.1"  # loopback only: the preview is never offered to the network
 LOCAL_NAMES = {"127.0.0.1", "localhost"}  # Host headers accepted (refuses DNS rebinding)
@@ -34,16 +36,28 @@ BUILD_PY = Path(__file__).resolve().parent.parent / "build.py"
 TREES = ("chapters", "tables", "templates", "images")  # watched recursively, with book.yaml
 GENERATION = "/__preview__/generation"
 QUIET_MS = 150  # a burst of saves (save all, git checkout) is one change once quiet this long
+LONG_POLL_S = 25  # a page waiting for the next build is answered at the latest after this long
 DIAGNOSTIC = re.compile(r"(?P<where>\S.*?:\d+): (?P<code>[A-Z]\d{3}) (?P<severity>error|warning): (?P<message>.*)")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 RELOAD = """<script>/* live preview: reload when a new build is published */ (function () {
-  function poll() {
-    fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); })
-      .then(function (s) { if (s.generation !== %d) location.reload(); else setTimeout(poll, 500); })
-      .catch(function () { setTimeout(poll, 2000); });  /* the server is stopped or restarting */
+  var shown = %d, waiting = null;
+  function poll() {  /* the server answers when a newer build is published, or after a while */
+    if (document.hidden || waiting) return;  /* a hidden tab holds no connection: browsers allow few */
+    var stop = window.AbortController ? new AbortController() : null;
+    waiting = stop || true;
+    fetch("%s?after=" + shown, {cache: "no-store", signal: stop && stop.signal})
+      .then(function (r) { return r.json(); })
+      .then(function (s) { waiting = null; if (s.generation !== shown) location.reload(); else poll(); })
+      .catch(function (e) {
+        waiting = null;
+        if (!e || e.name !== "AbortError") setTimeout(poll, 2000);  /* the server is stopped or restarting */
+      });
   }
-  setTimeout(poll, 500);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) poll(); else if (waiting && waiting.abort) waiting.abort();
+  });
+  poll();
 })();</script>
 """
 
@@ -68,6 +82,7 @@ class Preview:
     def __init__(self, root: Path):
         self.root = root
         self.state = (0, True, "")  # (generation, the latest build succeeded, its output)
+        self.published = threading.Condition()  # notified when the state changes, and on stop
         self.first_build = threading.Event()
         self.stopping = threading.Event()
         self._wanted = threading.Condition()
@@ -93,6 +108,8 @@ class Preview:
     def stop(self) -> None:
         """Stop watching; interrupt a build in progress (it leaves dist/ as it was)."""
         self.stopping.set()
+        with self.published:
+            self.published.notify_all()
         with self._wanted:
             self._wanted.notify_all()
             if self._child and self._child.poll() is None:
@@ -102,6 +119,12 @@ class Preview:
         if self._child and self._child.poll() is None:
             self._child.kill()
             self._threads[0].join()
+
+    def next_state(self, after: int, timeout: float) -> tuple[int, bool, str]:
+        """The state once its generation is not ``after``, or after ``timeout`` seconds, or on stop."""
+        with self.published:
+            self.published.wait_for(lambda: self.state[0] != after or self.stopping.is_set(), timeout)
+            return self.state
 
     def request(self) -> None:
         with self._wanted:
@@ -147,7 +170,9 @@ class Preview:
         outcome = (ok, _manifest_digest(self.root) if ok else output)
         generation = self.state[0] + (outcome != self._last)
         self._last = outcome
-        self.state = (generation, ok, output)
+        with self.published:
+            self.state = (generation, ok, output)
+            self.published.notify_all()
         self.first_build.set()
 
 
@@ -159,7 +184,7 @@ def _manifest_digest(root: Path) -> str:
 
 
 def reload_script(generation: int) -> bytes:
-    return (RELOAD % (GENERATION, generation)).encode()
+    return (RELOAD % (generation, GENERATION)).encode()
 
 
 def inject(page: bytes, generation: int) -> bytes:
@@ -201,15 +226,20 @@ class Handler(BaseHTTPRequestHandler):
         self._serve(with_body=False)
 
     def log_message(self, format: str, *args) -> None:
-        """Silent: pages poll twice a second, and the terminal is for the build's diagnostics."""
+        """Silent: every open page keeps asking for the next build, and the terminal is for
+        the build's diagnostics."""
 
     def _serve(self, with_body: bool) -> None:
         self.with_body = with_body
         if self.headers.get("Host", "").rsplit(":", 1)[0] not in LOCAL_NAMES:
             return self._send(403, "text/plain; charset=utf-8", b"the preview answers only to 127.0.0.1\n")
-        preview, path = self.server.preview, unquote(urlsplit(self.path).path)
+        preview, (path, query) = self.server.preview, urlsplit(self.path)[2:4]
+        path = unquote(path)
         generation, ok, output = preview.state  # read before the page: a newer page only reloads once more
         if path == GENERATION:
+            after = parse_qs(query).get("after", [""])[0]
+            if after.isdigit():  # a page showing build ``after`` waits for the next one
+                generation, ok, _ = preview.next_state(int(after), LONG_POLL_S)
             return self._send(200, "application/json", json.dumps({"generation": generation, "ok": ok}).encode())
         if path == "/":
             return self._redirect(f"/{self.server.lang}/html/index.html")
@@ -240,13 +270,16 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send(self, status: int, kind: str, data: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if self.with_body:
-            self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.with_body:
+                self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the page moved on, or its tab was hidden
+            pass
 
 
 def _inside(base: Path, path: str) -> Path | None:

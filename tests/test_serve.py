@@ -2,11 +2,13 @@
 rebuilds it on each save, shows the diagnostics of a failed build, and stops on Ctrl-C."""
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +50,22 @@ def wait_for(url: str, what: str, predicate) -> str:
             return body
         time.sleep(0.2)
     pytest.fail(f"after {DEADLINE}s, {url} still does not show {what}: {status}\n{body[:3000]}")
+
+
+def open_in_chromium(url: str) -> subprocess.Popen:
+    """``url`` open in headless Chromium (tests/reload.js), once it has loaded."""
+    node_modules = REPO / ".tools" / "node_modules"
+    assert (node_modules / "puppeteer-core").is_dir(), "run 'make tools' (make test does)"
+    env = {**os.environ, "NODE_PATH": str(node_modules),
+           "PUPPETEER_EXECUTABLE_PATH": shutil.which("chromium") or "/usr/bin/chromium"}
+    browser = subprocess.Popen(["node", str(REPO / "tests" / "reload.js"), url],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    ready, _, _ = select.select([browser.stdout], [], [], 120)
+    line = browser.stdout.readline().strip() if ready else ""
+    if line != "ready":
+        browser.kill()
+        pytest.fail(f"Chromium did not open {url}: {line} {browser.stderr.read()}")
+    return browser
 
 
 def listening_addresses(port: int) -> list[str]:
@@ -125,11 +143,20 @@ def test_serve_rebuilds_on_save_and_shows_errors(tmp_path):
             connection.close()
         assert fetch(chapter_url, host="attacker.example")[0] == 403
 
-        # A saved edit is rebuilt and served.
+        # A saved edit is rebuilt and served, and a page open in a browser reloads itself:
+        # it asks for the build after its own, and is answered once that is published.
+        browser = open_in_chromium(chapter_url)
+        waiting = concurrent.futures.ThreadPoolExecutor(1).submit(fetch, f"{base}/__preview__/generation?after=1")
+        time.sleep(1)
+        assert not waiting.done(), "answered before a new build was published"
         chapter = root / "chapters" / "en" / "first.md"
         edited = chapter.read_text("utf-8").replace("A paragraph with a", "A freshly edited paragraph with a")
         chapter.write_text(edited, "utf-8")
+        assert json.loads(waiting.result(timeout=DEADLINE)[1]) == {"generation": 2, "ok": True}
         wait_for(chapter_url, "the edit", lambda status, body: status == 200 and "freshly edited" in body)
+        out, err = browser.communicate(timeout=DEADLINE)
+        assert browser.returncode == 0, err
+        assert "freshly edited" in json.loads(out.splitlines()[-1])["text"]
 
         # A broken tag: every page shows the diagnostic, with its file and line, in place of the book.
         broken = edited.rstrip("\n") + "\n\nA broken tag: {{ oops\n"
