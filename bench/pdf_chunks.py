@@ -25,6 +25,7 @@ from bookbuild.cli import gather  # noqa: E402
 from bookbuild.pdf import lay_out, write_pdf  # noqa: E402
 from bookbuild.pdf_html import print_html  # noqa: E402
 from bookbuild.pdf_layout import stylesheet_text  # noqa: E402
+from bookbuild.progress import Progress  # noqa: E402
 
 
 def timed(fn):
@@ -54,7 +55,7 @@ def main() -> None:
         inputs = tree_digest(root / "templates", root / "images")
         pages, whole = timed(lambda: one_pass(root, print_html(edition)))
         print(f"one whole layout and write: {whole:.1f} s, {pages} pages")
-        plans, cold = timed(lambda: lay_out([edition], inputs, print))
+        plans, cold = timed(lambda: lay_out([edition], inputs, Progress(time.monotonic(), sys.stdout)))
         print(f"chunks from a cold cache: {cold:.1f} s")
         _, join = timed(lambda: write_pdf(edition, plans[edition.lang], root / "joined.pdf"))
         from pypdf import PdfReader
@@ -65,7 +66,7 @@ def main() -> None:
         middle = chapters[len(chapters) // 2]
         middle.write_text(middle.read_text("utf-8") + "\nOne more sentence, for the benchmark.\n", "utf-8")
         _, editions, _ = gather(root)
-        _, edit = timed(lambda: lay_out([editions[0]], inputs, print))
+        _, edit = timed(lambda: lay_out([editions[0]], inputs, Progress(time.monotonic(), sys.stdout)))
         print(f"chunks after editing {middle.name}: {edit:.1f} s")
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .diagnostics import CODES, BuildFailed, Diagnostic, ERROR, WARNING, has_errors
+from .progress import Progress
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 CONFIG_CODES = ("B001", "B002", "B004")
@@ -245,11 +246,20 @@ def _trim_cache(root: Path) -> None:
 def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: float,
            langs: list[str] = ()) -> tuple[int, list[Diagnostic]]:
     """Build; return the exit status and the warnings reported."""
+    progress = Progress(started)
+    try:
+        return _build_with(progress, root, formats, strict, epoch, started, langs)
+    finally:
+        progress.clear()
+
+
+def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool, epoch: int, started: float,
+                langs: list[str]) -> tuple[int, list[Diagnostic]]:
     from .downloads import write_edition_files
     from .publish import Output, publish, staging
     from .render import render_all
 
-    progress = _progress_printer(started)
+    progress.status("reading and checking the book")
     # WeasyPrint takes a second to import: the PDF's typesetter is readied while the editions are prepared.
     book, editions, problems = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None)
     progress(f"checked {len(editions)} edition(s)")
@@ -288,15 +298,6 @@ def _ready_typesetter(root: Path):
     from .pdf_layout import load_styling
 
     return lambda: load_styling(root)
-
-
-def _progress_printer(started: float):
-    """Progress lines on a terminal (or with BOOKBUILD_PROGRESS=1); silence in CI logs."""
-    import os
-
-    if not (sys.stderr.isatty() or os.environ.get("BOOKBUILD_PROGRESS") == "1"):
-        return lambda message: None
-    return lambda message: print(f"[{time.monotonic() - started:5.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def report(problems: list[Diagnostic], strict: bool) -> int:

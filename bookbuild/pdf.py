@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .cache import has_pickle, needed_pickle
 from .diagnostics import BuildFailed, error
@@ -24,6 +25,7 @@ from .pdf_chunks import CutBook, chunk_html, cut
 from .pdf_html import print_html
 from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
 from .pdf_layout import lay_out as lay_out_chunk
+from .progress import Progress
 from .writers import TEMPLATES
 
 PAGES_CACHE = Path(".cache") / "pdf-pages"  # per language: chunk starts and anchor pages in the last build
@@ -43,9 +45,11 @@ def _refusal(url: str, root: Path, edition: Edition):
     return error("S002", where, line, f"refused to fetch {url}", "the PDF may use only files inside the project")
 
 
-def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPlan"]:
+def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[str, "PdfPlan"]:
     """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold."""
     root = editions[0].book.root
+    languages = ", ".join(e.lang for e in editions)
+    progress.status(f"pdf: writing the print HTML ({languages})")
     css = load_styling(root)  # once, before the workers are forked: they inherit it
     books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions)))
     guesses = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
@@ -58,7 +62,9 @@ def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPla
         keys = {lang: [layout_key(html, css, inputs) for html in htmls] for lang, htmls in pending.items()}
         # Laid out from guesses, a chunk is only measured: its numbers will change.
         made = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
-                                                for lang in pending for key, html in zip(keys[lang], pending[lang])})
+                                                for lang in pending for key, html in zip(keys[lang], pending[lang])},
+                                lambda done, todo: progress.status(
+                                    f"pdf: pass {attempt}: laid out {done} of {todo} chunks ({languages})"))
         for lang in list(pending):
             layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
@@ -78,13 +84,17 @@ def lay_out(editions: list[Edition], inputs: str, progress) -> dict[str, "PdfPla
     return plans
 
 
-def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]]
-                     ) -> dict[str, ChunkLayout]:
-    """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered."""
+def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]],
+                     tick: Callable[[int, int], None]) -> dict[str, ChunkLayout]:
+    """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered;
+    ``tick(done, todo)`` as each is."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
     todo = [key for key in wanted if not has_pickle(root, KIND, key)]
-    made = dict(zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier,
-                                                               write=wanted[key][2]), todo)))
+    made = {}
+    for key, layout in zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier,
+                                                                      write=wanted[key][2]), todo)):
+        made[key] = layout
+        tick(len(made), len(todo))
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
     if refused:

@@ -16,6 +16,7 @@ from .cache import digest, fetch_output, store_output, tool_versions, tree_diges
 from .diagnostics import Diagnostic
 from .forked import forked_map
 from .model import Edition
+from .progress import Progress
 from .publish import Output, output_for
 
 ORDER = {"pdf": 0, "epub": 1, "html": 2}
@@ -38,7 +39,7 @@ def output_key(edition: Edition, fmt: str, inputs: str) -> str:
     return digest(tool_versions(), fmt, edition.lang, words, inputs, edition.key)
 
 
-def render_all(editions: list[Edition], formats: list[str], stage: Path, progress
+def render_all(editions: list[Edition], formats: list[str], stage: Path, progress: Progress
                ) -> tuple[list[Output], list[Output], list[Diagnostic]]:
     """Write every output into ``stage``; returns (all outputs, those rendered afresh, the
     problems found in those: each is checked by the worker that wrote it, and remembered
@@ -62,11 +63,16 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
 
         plans = lay_out([j.edition for j in jobs if j.output.format == "pdf"], inputs, progress)
         jobs = [replace(j, plan=plans[j.edition.lang]) if j.output.format == "pdf" else j for j in jobs]
-    problems = []
+    problems, writing = [], [f"{job.edition.lang} {job.output.format}" for job in jobs]
+    if writing:
+        progress.status(f"writing {', '.join(writing)}")
     for job, (note, found) in zip(jobs, forked_map(_run, jobs)):
         fresh.append(job.output)
         problems += found
         progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
+        writing.remove(f"{job.edition.lang} {job.output.format}")
+        if writing:
+            progress.status(f"writing {', '.join(writing)}")
     return built, fresh, problems
 
 

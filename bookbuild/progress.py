@@ -1,0 +1,51 @@
+"""What a long build is doing, with the time elapsed.
+
+On a terminal, each finished step gets a line, and the step under way is shown
+on one line that is rewritten in place (a layout of hundreds of PDF chunks
+takes minutes).  With ``BOOKBUILD_PROGRESS=1`` and no terminal, only the
+finished steps are printed; otherwise (a CI log) nothing is: the build's
+summary says enough.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from typing import TextIO
+
+CLEAR_LINE = "\r\x1b[K"  # back to the line's start, and erase it
+
+
+class Progress:
+    def __init__(self, started: float, stream: TextIO | None = None):
+        self.started = started
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.shown = self.live or os.environ.get("BOOKBUILD_PROGRESS") == "1"
+        self._under_way = False  # a status line is on screen, without its newline
+
+    def __call__(self, message: str) -> None:
+        """A step has finished."""
+        if self.shown:
+            self._write(self._line(message) + "\n")
+
+    def status(self, message: str) -> None:
+        """The step under way, on a terminal only; the next line replaces it."""
+        if self.live:
+            width = shutil.get_terminal_size().columns - 1  # a wrapped line could not be erased
+            self._write(self._line(message)[:width])
+            self._under_way = True
+
+    def clear(self) -> None:
+        """Erase the status line, before anything else is printed."""
+        if self._under_way:
+            self._write("")
+
+    def _line(self, message: str) -> str:
+        return f"[{time.monotonic() - self.started:5.1f}s] {message}"
+
+    def _write(self, text: str) -> None:
+        self.stream.write((CLEAR_LINE if self._under_way else "") + text)
+        self.stream.flush()
+        self._under_way = False
