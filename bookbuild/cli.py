@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def gather(root: Path, epoch: int | None = None, meanwhile=None):
+def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progress | None = None):
     """Load and check everything, and prepare every edition: nothing is written.
     ``meanwhile()`` runs while the editions are prepared by worker processes."""
     from .load import load
@@ -151,14 +151,17 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None):
         if meanwhile:
             meanwhile()
 
-    for edition, found in _make_editions(book, (book.config.language, *book.languages), epoch, alongside):
+    langs = (book.config.language, *book.languages)
+    if progress:
+        progress.status(f"preparing the editions ({', '.join(langs)})")
+    for edition, found in _make_editions(book, langs, epoch, alongside, progress.tick if progress else None):
         problems += found
         if edition is not None:
             editions.append(edition)
     return book, editions, problems + stylesheet
 
 
-def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None) -> list:
+def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None, waiting=None) -> list:
     """Each language's edition and problems, the languages side by side on the cores.
 
     A worker sends its edition back without the book, which this process has
@@ -174,7 +177,7 @@ def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None) -> 
         return (replace(edition, book=None) if edition else None), problems
 
     return [(replace(edition, book=edition_book(book, lang)) if edition else None, problems)
-            for lang, (edition, problems) in zip(langs, forked_map(make, list(langs), meanwhile))]
+            for lang, (edition, problems) in zip(langs, forked_map(make, list(langs), meanwhile, waiting))]
 
 
 def run_check(root: Path) -> list[Diagnostic]:
@@ -261,7 +264,7 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
 
     progress.status("reading and checking the book")
     # WeasyPrint takes a second to import: the PDF's typesetter is readied while the editions are prepared.
-    book, editions, problems = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None)
+    book, editions, problems = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress)
     progress(f"checked {len(editions)} edition(s)")
     declared = book.config.all_languages
     unknown = sorted(set(langs) - set(declared))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .cache import has_pickle, needed_pickle
 from .diagnostics import BuildFailed, error
@@ -51,7 +50,8 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[st
     languages = ", ".join(e.lang for e in editions)
     progress.status(f"pdf: writing the print HTML ({languages})")
     css = load_styling(root)  # once, before the workers are forked: they inherit it
-    books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions)))
+    books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions,
+                                                                     waiting=progress.tick)))
     guesses = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
     known = {lang: guess is not None for lang, guess in guesses.items()}  # else a cold build's guess
     pending = {lang: _chunk_htmls(books[lang], *(guess or ([1] * len(books[lang].chunks), {})))
@@ -63,8 +63,7 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[st
         # Laid out from guesses, a chunk is only measured: its numbers will change.
         made = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
                                                 for lang in pending for key, html in zip(keys[lang], pending[lang])},
-                                lambda done, todo: progress.status(
-                                    f"pdf: pass {attempt}: laid out {done} of {todo} chunks ({languages})"))
+                                progress, f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})")
         for lang in list(pending):
             layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
@@ -85,16 +84,19 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[st
 
 
 def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]],
-                     tick: Callable[[int, int], None]) -> dict[str, ChunkLayout]:
+                     progress: Progress, counted: str) -> dict[str, ChunkLayout]:
     """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered;
-    ``tick(done, todo)`` as each is."""
+    the status line says how many are, in ``counted`` (a format with two {})."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
     todo = [key for key in wanted if not has_pickle(root, KIND, key)]
     made = {}
+    if todo:
+        progress.status(counted.format(0, len(todo)))
     for key, layout in zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier,
-                                                                      write=wanted[key][2]), todo)):
+                                                                      write=wanted[key][2]), todo,
+                                            waiting=progress.tick)):
         made[key] = layout
-        tick(len(made), len(todo))
+        progress.status(counted.format(len(made), len(todo)))
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
     if refused:

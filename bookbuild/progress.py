@@ -24,6 +24,7 @@ class Progress:
         self.live = self.stream.isatty()
         self.shown = self.live or os.environ.get("BOOKBUILD_PROGRESS") == "1"
         self._under_way = False  # a status line is on screen, without its newline
+        self._status = ""
 
     def __call__(self, message: str) -> None:
         """A step has finished."""
@@ -35,7 +36,12 @@ class Progress:
         if self.live:
             width = shutil.get_terminal_size().columns - 1  # a wrapped line could not be erased
             self._write(self._line(message)[:width])
-            self._under_way = True
+            self._under_way, self._status = True, message
+
+    def tick(self) -> None:
+        """Show the time elapsed again on the status line, while its step goes on."""
+        if self._under_way:
+            self.status(self._status)
 
     def clear(self) -> None:
         """Erase the status line, before anything else is printed."""

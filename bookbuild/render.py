@@ -66,7 +66,7 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
     problems, writing = [], [f"{job.edition.lang} {job.output.format}" for job in jobs]
     if writing:
         progress.status(f"writing {', '.join(writing)}")
-    for job, (note, found) in zip(jobs, forked_map(_run, jobs)):
+    for job, (note, found) in zip(jobs, forked_map(_run, jobs, waiting=progress.tick)):
         fresh.append(job.output)
         problems += found
         progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
