@@ -2,7 +2,8 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-BUILD  := $(PYTHON) build.py
+# JOBS=N runs at most N worker processes (default: one per core the build may use).
+BUILD  := $(PYTHON) build.py $(if $(JOBS),--jobs $(JOBS))
 
 .DEFAULT_GOAL := book
 .PHONY: book html epub pdf check test clean system-deps translations new-language validate tools bench \

@@ -5,6 +5,7 @@ Exit codes: 0 clean, 1 problems in the book, 2 usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,9 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="build.py", description="Build and check the book's editions.")
     top.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
                      help="the book's folder (default: this repository)")
+    top.add_argument("--jobs", type=_jobs, metavar="N",
+                     help="run at most N worker processes (default: one per core this build may use; "
+                          "environment: BOOKBUILD_JOBS)")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = sub.add_parser("build", help="check, then build editions into dist/")
     build.add_argument("--format", action="append", choices=("html", "epub", "pdf"),
@@ -57,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _jobs(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def _not_negative(text: str) -> float:
     return _number(text, positive=False)
 
@@ -77,7 +87,17 @@ def _number(text: str, positive: bool) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
+    from .forked import JOBS_VARIABLE
+
+    if args.jobs:  # for this process's workers, and for the builds the preview server starts
+        os.environ[JOBS_VARIABLE] = str(args.jobs)
+    elif os.environ.get(JOBS_VARIABLE):
+        try:
+            _jobs(os.environ[JOBS_VARIABLE])
+        except argparse.ArgumentTypeError as bad:
+            top.error(f"{JOBS_VARIABLE}: {bad}")
     if args.command == "codes":
         for code, text in CODES.items():
             print(f"{code}  {text}")

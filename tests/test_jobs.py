@@ -1,0 +1,39 @@
+"""How many worker processes a build runs: one per core it may use, fewer if asked."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from bookbuild import forked
+from conftest import make_book, run
+
+
+def test_jobs_sets_how_many_workers_run(monkeypatch) -> None:
+    monkeypatch.setenv("BOOKBUILD_JOBS", "1")
+    assert set(forked.forked_map(lambda _: os.getpid(), list(range(4)))) == {os.getpid()}
+    monkeypatch.setenv("BOOKBUILD_JOBS", "3")  # more than this machine's cores, if asked
+    workers = set(forked.forked_map(lambda _: (time.sleep(0.3), os.getpid())[1], list(range(6))))
+    assert os.getpid() not in workers and len(workers) == 3
+
+
+@pytest.mark.parametrize("written, cores", [("max 100000\n", None), ("200000 100000\n", 2),
+                                            ("150000 100000\n", 2), ("50000 100000\n", 1), ("", None)])
+def test_a_containers_cpu_quota_caps_the_cores(tmp_path: Path, written: str, cores: int | None) -> None:
+    quota = tmp_path / "cpu.max"
+    quota.write_text(written)
+    assert forked.cpu_quota(quota) == cores
+    assert forked.cpu_quota(tmp_path / "absent") is None
+
+
+def test_jobs_on_the_command_line(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert run(root, "--jobs", "1", "build", "--format", "html").returncode == 0
+    assert (root / "dist/en/html/index.html").is_file()
+    for bad in ("0", "two", "-1"):
+        result = run(root, "--jobs", bad, "check")
+        assert result.returncode == 2 and "--jobs: expected a whole number of at least 1" in result.stderr
+    result = run(root, "check", env={"BOOKBUILD_JOBS": "many"})
+    assert result.returncode == 2 and "BOOKBUILD_JOBS: expected a whole number of at least 1, got 'many'" in result.stderr
