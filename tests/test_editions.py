@@ -270,6 +270,22 @@ def test_real_book_table_captions_stay_with_their_tables(real_book: Path) -> Non
     assert tables >= 4  # two tables in each language
 
 
+def test_real_book_prints_every_footnote(real_book: Path) -> None:
+    """Each footnote and web address the print HTML holds is at the foot of a page, numbered
+    in order (WeasyPrint can drop a footnote it pushes to the next page: see
+    bench/footnote_target_counter.py)."""
+    from bookbuild.cli import gather
+    from bookbuild.pdf_chunks import cut
+    from bookbuild.pdf_html import print_html
+
+    _, editions, _ = gather(real_book)
+    for edition in editions:
+        expected = sum(chunk.footnotes for chunk in cut(print_html(edition)).chunks)
+        reader = PdfReader(real_book / "dist" / edition.lang / "fleeing-to-canada.pdf")
+        printed = [int(n) for page in reader.pages for n in re.findall(r"^(\d+)\. ", page.extract_text(), re.M)]
+        assert printed == list(range(1, expected + 1)), (edition.lang, expected, printed)
+
+
 def test_real_book_french_edition_uses_official_terms(real_book: Path) -> None:
     reader = PdfReader(real_book / "dist" / "fr" / "fleeing-to-canada.pdf")
     text = flat("\n".join(page.extract_text() for page in reader.pages))
