@@ -8,17 +8,16 @@ summary says enough.
 """
 from __future__ import annotations
 
+import io
 import os
-import shutil
 import sys
 import time
-from typing import TextIO
 
 CLEAR_LINE = "\r\x1b[K"  # back to the line's start, and erase it
 
 
 class Progress:
-    def __init__(self, started: float, stream: TextIO | None = None):
+    def __init__(self, started: float, stream: io.TextIOBase | None = None):
         self.started = started
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
@@ -34,6 +33,8 @@ class Progress:
     def status(self, message: str) -> None:
         """The step under way, on a terminal only; the next line replaces it."""
         if self.live:
+            import shutil  # 8 ms: not for a build that has nothing to do
+
             width = shutil.get_terminal_size().columns - 1  # a wrapped line could not be erased
             self._write(self._line(message)[:width])
             self._under_way, self._status = True, message
