@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from collections.abc import Callable, Iterator  # not typing: 9 ms to import
+from pathlib import Path
 
 JOBS_VARIABLE = "BOOKBUILD_JOBS"
 CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "QUOTA PERIOD", or "max PERIOD"

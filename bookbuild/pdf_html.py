@@ -22,8 +22,8 @@ from .writers import TEMPLATES, metadata_args, words_args
 
 KIND = "print-html"
 BODY_ARGS = ["--section-divs", "--wrap=none"]
-# An empty level-1 heading between chapters, so that each chapter's sections close before the next
 _ADDRESS = re.compile(r"(https?://)?[\w-]+(\.[\w-]+)+(/\S*)?")  # link text that is a web address
+# An empty level-1 heading between chapters, so that each chapter's sections close before the next
 _MARKER = re.compile(r'<section id="bookbuild-[a-z0-9-]+" class="level1[^"]*">\s*<h1[^>]*></h1>')
 
 

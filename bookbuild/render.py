@@ -70,7 +70,7 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
         fresh.append(job.output)
         problems += found
         progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
-        writing.remove(f"{job.edition.lang} {job.output.format}")
+        del writing[0]  # the jobs come back in order
         if writing:
             progress.status(f"writing {', '.join(writing)}")
     return built, fresh, problems
