@@ -55,7 +55,7 @@ def main() -> None:
         inputs = tree_digest(root / "templates", root / "images")
         pages, whole = timed(lambda: one_pass(root, print_html(edition)))
         print(f"one whole layout and write: {whole:.1f} s, {pages} pages")
-        plans, cold = timed(lambda: lay_out([edition], inputs, Progress(time.monotonic(), sys.stdout)))
+        (plans, _), cold = timed(lambda: lay_out([edition], inputs, Progress(time.monotonic(), sys.stdout)))
         print(f"chunks from a cold cache: {cold:.1f} s")
         _, join = timed(lambda: write_pdf(edition, plans[edition.lang], root / "joined.pdf"))
         from pypdf import PdfReader

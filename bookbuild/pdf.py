@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .cache import has_pickle, needed_pickle
@@ -44,8 +45,14 @@ def _refusal(url: str, root: Path, edition: Edition):
     return error("S002", where, line, f"refused to fetch {url}", "the PDF may use only files inside the project")
 
 
-def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[str, "PdfPlan"]:
-    """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold."""
+def lay_out(editions: list[Edition], inputs: str, progress: Progress, alongside: Sequence[Callable] = ()
+            ) -> tuple[dict[str, "PdfPlan"], list]:
+    """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold.
+
+    The ``alongside`` work (writing the other formats) shares the workers of the
+    first pass that writes layouts, the last one as a rule: it fills the cores
+    that the pass's longest chunks leave idle.  Returns the plans, and what each
+    ``alongside()`` returned."""
     root = editions[0].book.root
     languages = ", ".join(e.lang for e in editions)
     progress.status(f"pdf: writing the print HTML ({languages})")
@@ -58,12 +65,18 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[st
                for lang, guess in guesses.items()}  # each chunk's HTML, with the numbers to try
     plans: dict[str, PdfPlan] = {}
     fresh = dict.fromkeys(pending, 0)
+    extras, beside = list(alongside), []
     for attempt in range(1, MAX_PASSES + 1):
         keys = {lang: [layout_key(html, css, inputs) for html in htmls] for lang, htmls in pending.items()}
+        final = all(known[lang] for lang in pending) or attempt == MAX_PASSES
         # Laid out from guesses, a chunk is only measured: its numbers will change.
-        made = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
-                                                for lang in pending for key, html in zip(keys[lang], pending[lang])},
-                                progress, f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})")
+        made, ran = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
+                                                     for lang in pending
+                                                     for key, html in zip(keys[lang], pending[lang])},
+                                     progress, f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})",
+                                     extras if final else [])
+        if final and extras:
+            extras, beside = [], ran
         for lang in list(pending):
             layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
@@ -80,28 +93,37 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress) -> dict[st
     for plan in plans.values():
         progress(f"{plan.lang}: pdf: {plan.fresh} chunk layout{'s' if plan.fresh != 1 else ''} "
                  f"for {len(plan.keys)} chunks, {plan.passes} pass{'es' if plan.passes > 1 else ''}")
-    return plans
+    return plans, beside + list(forked_map(lambda run: run(), extras))  # the work no pass took, if any
 
 
 def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]],
-                     progress: Progress, counted: str) -> dict[str, ChunkLayout]:
-    """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered;
-    the status line says how many are, in ``counted`` (a format with two {})."""
+                     progress: Progress, counted: str, alongside: list[Callable]
+                     ) -> tuple[dict[str, ChunkLayout], list]:
+    """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered,
+    and run ``alongside`` after them on the same workers; the status line says how many chunks
+    are laid out, in ``counted`` (a format with two {}).  Returns the layouts, and what each
+    ``alongside()`` returned."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
     todo = [key for key in wanted if not has_pickle(root, KIND, key)]
-    made = {}
+    made: dict[str, ChunkLayout] = {}
     if todo:
         progress.status(counted.format(0, len(todo)))
-    for key, layout in zip(todo, forked_map(lambda key: lay_out_chunk(root, key, wanted[key][1], css, identifier,
-                                                                      write=wanted[key][2]), todo,
-                                            waiting=progress.tick)):
+
+    def work(item):
+        if callable(item):
+            return item()
+        return lay_out_chunk(root, item, wanted[item][1], css, identifier, write=wanted[item][2])
+
+    results = forked_map(work, todo + alongside, waiting=progress.tick)
+    for key, layout in zip(todo, results):
         made[key] = layout
         progress.status(counted.format(len(made), len(todo)))
+    ran = list(results)
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
     if refused:
         raise BuildFailed(refused)
-    return made
+    return made, ran
 
 
 @dataclass(frozen=True)

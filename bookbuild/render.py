@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from .cache import digest, fetch_output, store_output, tool_versions, tree_digest
@@ -58,22 +59,34 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
             else:
                 jobs.append(job)
     jobs.sort(key=lambda j: ORDER[j.output.format])
-    if any(j.output.format == "pdf" for j in jobs):
+    pdfs, others = [j for j in jobs if j.output.format == "pdf"], [j for j in jobs if j.output.format != "pdf"]
+    problems: list[Diagnostic] = []
+    if pdfs:
         from .pdf import lay_out
 
-        plans = lay_out([j.edition for j in jobs if j.output.format == "pdf"], inputs, progress)
-        jobs = [replace(j, plan=plans[j.edition.lang]) if j.output.format == "pdf" else j for j in jobs]
-    problems, writing = [], [f"{job.edition.lang} {job.output.format}" for job in jobs]
+        # The other formats are written while the last layout pass runs, on the cores it leaves idle.
+        plans, written = lay_out([j.edition for j in pdfs], inputs, progress, [partial(_run, j) for j in others])
+        for job, result in zip(others, written):
+            problems += _done(job, result, fresh, progress)
+        jobs = [replace(j, plan=plans[j.edition.lang]) for j in pdfs]
+    writing = [f"{job.edition.lang} {job.output.format}" for job in jobs]
     if writing:
         progress.status(f"writing {', '.join(writing)}")
-    for job, (note, found) in zip(jobs, forked_map(_run, jobs, waiting=progress.tick)):
-        fresh.append(job.output)
-        problems += found
-        progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
+    for job, result in zip(jobs, forked_map(_run, jobs, waiting=progress.tick)):
+        problems += _done(job, result, fresh, progress)
         del writing[0]  # the jobs come back in order
         if writing:
             progress.status(f"writing {', '.join(writing)}")
     return built, fresh, problems
+
+
+def _done(job: Job, result: tuple[str, list[Diagnostic]], fresh: list[Output], progress: Progress
+          ) -> list[Diagnostic]:
+    """Note a written output; return its problems."""
+    note, problems = result
+    fresh.append(job.output)
+    progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
+    return problems
 
 
 def _run(job: Job) -> tuple[str, list[Diagnostic]]:
