@@ -13,8 +13,8 @@ chapter is laid out again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import has_pickle, needed_pickle
