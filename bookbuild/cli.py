@@ -317,6 +317,17 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
     return EXIT_OK, warnings
 
 
+def import_build_modules() -> None:
+    """Import what an HTML build uses, once (the preview's builder, which then runs build after build)."""
+    import importlib
+
+    from .cache import tool_versions
+
+    for module in ("chapter_stages", "downloads", "edition", "load", "outputs_check", "publish", "render", "writers"):
+        importlib.import_module(f".{module}", __package__)
+    tool_versions()
+
+
 def _ready_typesetter(root: Path):
     from .pdf_layout import load_styling
 

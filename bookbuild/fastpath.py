@@ -25,12 +25,23 @@ def fingerprint(root: Path, formats: list[str], strict: bool, epoch: int, langs:
     files = [str(root / name) for name in INPUTS if (root / name).is_file()]
     for name in INPUTS:
         files += _files(str(root / name))
-    files += sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py"))
+    _hash_files(hasher, files)
+    hasher.update(json.dumps([sorted(formats), sorted(langs), strict, epoch, code_digest()]).encode())
+    return hasher.hexdigest()
+
+
+def code_digest() -> str:
+    """This package's code and the installed libraries: what the build is made of."""
+    hasher = hashlib.sha256()
+    _hash_files(hasher, sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py")))
+    hasher.update(json.dumps(_installed()).encode())
+    return hasher.hexdigest()
+
+
+def _hash_files(hasher, files: list[str]) -> None:
     for path in files:
         with open(path, "rb") as handle:
             hasher.update(path.encode() + b"\0" + handle.read() + b"\0")
-    hasher.update(json.dumps([sorted(formats), sorted(langs), strict, epoch, _installed()]).encode())
-    return hasher.hexdigest()
 
 
 def _files(folder: str) -> list[str]:

@@ -3,7 +3,9 @@
 Each saved change to a chapter, table, template, image or ``book.yaml`` runs
 the ordinary build for HTML (``build.py build --format html``) in a child
 process: its content-addressed cache and no-op fast path rebuild only what
-changed, and it publishes into ``dist/`` exactly as ``make html`` does.
+changed, and it publishes into ``dist/`` exactly as ``make html`` does.  The
+child stays up between saves (``warm.py``), so a rebuild does not start Python
+and import the libraries again; it is replaced when the code changes.
 
 Pages are served from ``dist/`` with a small script added on the fly, in the
 response only, that reloads the page when a new build is published, so
@@ -32,10 +34,13 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 HOST = "127.0.0.1"  # loopback only: the preview is never offered to the network
 LOCAL_NAMES = {"127.0.0.1", "localhost"}  # Host headers accepted (refuses DNS rebinding)
-BUILD_PY = Path(__file__).resolve().parent.parent / "build.py"
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent  # where ``bookbuild`` is imported from
+# The builder imports this package from where the server did, whatever the current folder holds.
+WARM = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from bookbuild.warm import main; sys.exit(main(Path(sys.argv[2]), sys.argv[3:]))")
 TREES = ("chapters", "tables", "templates", "images")  # watched recursively, with book.yaml
 GENERATION = "/__preview__/generation"
-QUIET_MS = 150  # a burst of saves (save all, git checkout) is one change once quiet this long
+QUIET_MS = 50  # a burst of saves (save all, git checkout) is one change once quiet this long
 LONG_POLL_S = 25  # a page waiting for the next build is answered at the latest after this long
 DIAGNOSTIC = re.compile(r"(?P<where>\S.*?:\d+): (?P<code>[A-Z]\d{3}) (?P<severity>error|warning): (?P<message>.*)")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
@@ -87,7 +92,7 @@ class Preview:
         self.stopping = threading.Event()
         self._wanted = threading.Condition()
         self._pending = True  # the first build
-        self._child: subprocess.Popen | None = None
+        self._builder = Builder(root)
         self._last: tuple | None = None
         self._threads: list[threading.Thread] = []
 
@@ -112,13 +117,11 @@ class Preview:
             self.published.notify_all()
         with self._wanted:
             self._wanted.notify_all()
-            if self._child and self._child.poll() is None:
-                self._child.send_signal(signal.SIGINT)
+            self._builder.interrupt()
         for thread in self._threads:
             thread.join(timeout=10)
-        if self._child and self._child.poll() is None:
-            self._child.kill()
-            self._threads[0].join()
+        self._builder.close()
+        self._threads[0].join()
 
     def next_state(self, after: int, timeout: float) -> tuple[int, bool, str]:
         """The state once its generation is not ``after``, or after ``timeout`` seconds, or on stop."""
@@ -150,22 +153,18 @@ class Preview:
             self._build()
 
     def _build(self) -> None:
-        command = [sys.executable, str(BUILD_PY), "--root", str(self.root), "build", "--format", "html"]
         with self._wanted:
             if self.stopping.is_set():
                 return
-            # A session of its own: Ctrl-C reaches the server, which then interrupts the build.
-            self._child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                           errors="replace", start_new_session=True)
-        _, output = self._child.communicate()
+            self._builder.start()  # under the lock: stop() interrupts the builder it sees
+        status, output = self._builder.build()
         if self.stopping.is_set():
             return
         sys.stderr.write(output)
         sys.stderr.flush()
-        ok = self._child.returncode == 0
+        ok = status == 0
         if not output.strip() and not ok:
-            output = f"build.py exited with status {self._child.returncode} and printed nothing"
+            output = f"build.py exited with status {status} and printed nothing"
         # Pages reload only when what they would show changed: the published site, or the errors.
         outcome = (ok, _manifest_digest(self.root) if ok else output)
         generation = self.state[0] + (outcome != self._last)
@@ -174,6 +173,64 @@ class Preview:
             self.state = (generation, ok, output)
             self.published.notify_all()
         self.first_build.set()
+
+
+class Builder:
+    """The child process that builds the HTML edition on request (``warm.py``), started
+    when first needed and again after it stops or finds that the code changed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                return
+            self._process.stdin.close()  # one that ended: after a crash, or finding its code changed
+            self._process.stdout.close()
+        # A session of its own: Ctrl-C reaches the server, which then interrupts the build.
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", WARM, str(PACKAGE_PARENT), str(self.root), "build", "--format", "html"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+            start_new_session=True)
+
+    def build(self) -> tuple[int, str]:
+        """One build: its exit status and all it printed."""
+        for _ in range(2):  # a builder that finds the code changed is replaced once
+            self.start()
+            process = self._process
+            try:
+                process.stdin.write("build\n")
+                process.stdin.flush()
+                line = process.stdout.readline()
+            except (OSError, ValueError):  # it ended before reading; or close() came first
+                line = ""
+            if not line:  # it stopped: interrupted, or killed
+                status = process.wait()
+                return status, f"the preview's builder stopped with status {status} (its messages are in the terminal)"
+            answer = json.loads(line)
+            if not answer.get("restart"):
+                return answer["status"], answer["output"]
+            process.wait()
+        return 1, "the preview's builder found its code changed twice in a row; restart 'make serve'"
+
+    def interrupt(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGINT)
+
+    def close(self) -> None:
+        """Stop the builder: end of its input, then a kill if it does not end."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()
+            process.wait(timeout=10)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        process.stdout.close()
 
 
 def _manifest_digest(root: Path) -> str:
