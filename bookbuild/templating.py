@@ -42,9 +42,27 @@ class _StrictSandbox(SandboxedEnvironment):
         raise SecurityError(f"access to '{attribute}' is not allowed")
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates on disk; failing to remember one is not an error."""
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # e.g. the folder trimmed meanwhile by another build
+            pass
+
+
 def make_environment(root: Path) -> SandboxedEnvironment:
+    """The sandbox chapters and page templates run in.  Page templates are compiled once, and
+    remembered in ``.cache/jinja/`` under their text and this package's version (Jinja's key
+    does not cover the environment's settings, which are set here)."""
+    from .cache import CACHE_DIR, digest, tool_versions
+
+    compiled = root / CACHE_DIR / "jinja" / digest(tool_versions())[:16]
+    compiled.mkdir(parents=True, exist_ok=True)
     env = _StrictSandbox(
         loader=_ProjectLoader(str(root / TEMPLATES_DIR)),
+        bytecode_cache=_CompiledTemplates(str(compiled)),
         comment_start_string="{##", comment_end_string="##}",
         undefined=jinja2.StrictUndefined,
         autoescape=False, keep_trailing_newline=True,
