@@ -123,7 +123,7 @@ def resolve_all(root: Path, numbered: list[tuple[Prepared, str, list | None]], a
             visit(part.blocks, _prepare_table)
             finished = apply_typography(part.blocks, lang)
             shape = outline(finished)
-            entry = (EditionPart(prep.chapter, key, shape, page=page_name(finished, shape)), found)
+            entry = (EditionPart(prep.chapter, key, shape, page_name(finished, shape), *_outline_facts(shape)), found)
             if not has_errors(found):
                 put_pickle(root, "resolved-blocks", key, finished)
                 put_pickle(root, "resolved", key, entry)
@@ -151,6 +151,21 @@ def outline(blocks: list) -> list:
                 if element_id(el):
                     out.append({"t": "Div", "c": [[element_id(el), [], []], []]})
     return out
+
+
+def _outline_facts(shape: list) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """What the writers look up in every chapter's outline, found once: its key, its ids, its images."""
+    ids: list[str] = []
+    images: list[str] = []
+
+    def note(el: dict) -> None:
+        if element_id(el):
+            ids.append(element_id(el))
+        if el["t"] == "Image":
+            images.append(el["c"][2][0])
+
+    visit(shape, note)
+    return digest(json.dumps(shape)), tuple(ids), tuple(images)
 
 
 def _in_outline(el: dict) -> bool:

@@ -110,6 +110,9 @@ class EditionPart:
     key: str  # names its blocks: the same key, the same blocks
     outline: list  # its headings, ids and images alone: what other pages need of it
     page: str = ""  # the site page it becomes (index.html's chapters), or "" if not exactly one
+    outline_key: str = ""  # names its outline
+    ids: tuple[str, ...] = ()  # the ids in its outline, in order (where links into it land)
+    images: tuple[str, ...] = ()  # the images its outline shows, as written
     made: list | None = field(default=None, repr=False, compare=False)  # its blocks, if just made
     root: Path | None = None  # the book whose cache holds its blocks otherwise
 

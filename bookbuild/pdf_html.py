@@ -37,7 +37,7 @@ def print_html(edition: Edition) -> str:
                                      "--template", str(root / TEMPLATES / "print.html"), "--toc", "--toc-depth=2"]
     template = (root / TEMPLATES / "print.html").read_text("utf-8")
     front_key = digest(tool_versions(), "front", json.dumps(args), template, on_page,
-                       json.dumps([part.outline for part in edition.parts]))
+                       *(part.outline_key for part in edition.parts))
     keys = [digest(tool_versions(), "body", on_page, part.key) for part in edition.parts]
     pieces = {key: get_pickle(root, KIND, key) for key in [front_key, *keys]}
     missing = [(key, part) for key, part in zip(keys, edition.parts) if pieces[key] is None]
