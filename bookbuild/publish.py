@@ -69,8 +69,10 @@ def publish(root: Path, stage: Path, built: list[Output], slug: str, languages: 
     with dist_lock(root):
         new = Path(tempfile.mkdtemp(prefix=".dist-new-", dir=root))
         try:
-            if dist.is_dir():
-                shutil.copytree(dist, new, dirs_exist_ok=True, copy_function=os.link)
+            if dist.is_dir():  # linked, not copied; but not what is about to be replaced
+                replaced = {output.target(dist) for output in built}
+                shutil.copytree(dist, new, dirs_exist_ok=True, copy_function=os.link,
+                                ignore=lambda folder, names: [n for n in names if Path(folder, n) in replaced])
             for folder in [p for p in new.iterdir() if p.is_dir() and p.name not in languages]:
                 shutil.rmtree(folder)
             for output in built:
