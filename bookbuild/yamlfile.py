@@ -7,12 +7,10 @@ to its 1-based line, so that later checks can point at the offending line.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
-from yaml.events import AliasEvent
 
 from .diagnostics import Diagnostic, error
 
@@ -43,17 +41,25 @@ class _TooManyAliases(Exception):
         self.line = line
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.alias_count = 0
+@functools.lru_cache(maxsize=1)
+def _bounded_loader():
+    """PyYAML's SafeLoader, counting aliases (PyYAML is imported only when a file is parsed)."""
+    import yaml
+    from yaml.events import AliasEvent
 
-    def compose_node(self, parent, index):
-        if self.check_event(AliasEvent):
-            self.alias_count += 1
-            if self.alias_count > MAX_ALIASES:
-                raise _TooManyAliases(self.peek_event().start_mark.line + 1)
-        return super().compose_node(parent, index)
+    class BoundedLoader(yaml.SafeLoader):
+        def __init__(self, stream):
+            super().__init__(stream)
+            self.alias_count = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(AliasEvent):
+                self.alias_count += 1
+                if self.alias_count > MAX_ALIASES:
+                    raise _TooManyAliases(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+
+    return BoundedLoader
 
 
 def read_text(path: Path, rel: str, code: str) -> tuple[str | None, list[Diagnostic]]:
@@ -86,7 +92,31 @@ def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, lis
     text, problems = read_text(path, rel, code)
     if text is None:
         return None, problems
-    loader = _BoundedLoader(text)
+    root = _project_root(path, rel)
+    if root is None:
+        return _parse(text, rel, code)
+    from .cache import digest, get_pickle, put_pickle, tool_versions
+
+    key = digest(tool_versions(), rel, code, text)
+    parsed = get_pickle(root, "yaml", key)
+    if parsed is None:
+        parsed = _parse(text, rel, code)
+        put_pickle(root, "yaml", key, parsed)
+    return parsed
+
+
+def _project_root(path: Path, rel: str) -> Path | None:
+    """The book's folder, whose ``.cache/`` remembers parsed files: ``path`` is ``rel`` inside it."""
+    parts = Path(rel).parts
+    return Path(*path.parts[:-len(parts)]) if parts and path.parts[-len(parts):] == parts else None
+
+
+def _parse(text: str, rel: str, code: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Parse a YAML file's text (PyYAML's pure-Python parser, whose composer bounds aliases: a
+    twentieth of a second for the book's tables, so a file is parsed once, then remembered)."""
+    import yaml
+
+    loader = _bounded_loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -121,6 +151,8 @@ def load_yaml(path: Path, rel: str, code: str) -> tuple[YamlDocument | None, lis
 
 def _bad_scalar_line(node) -> int:
     """The line of the first scalar that PyYAML fails to construct."""
+    import yaml
+
     probe = yaml.SafeLoader("")
     stack = [node]
     while stack:
@@ -138,6 +170,8 @@ def _bad_scalar_line(node) -> int:
 
 
 def _walk(node, path, lines, rel, visits, dup_code) -> list[Diagnostic]:
+    import yaml
+
     visits[0] += 1
     if visits[0] > MAX_NODES:
         raise _TooManyAliases(node.start_mark.line + 1)
