@@ -6,10 +6,11 @@ a third of a second of every rebuild.  This process imports them once and then
 runs the same build, ``cli.main``, whenever it is asked, so each build is the
 ordinary build, with its cache, fast path and publishing, minus the start-up.
 
-It never runs stale code.  Before each build it compares this package's files
-and the installed libraries with what it started with; if either changed (a
-``git pull``, a ``pip install``) it answers ``restart`` without building, and
-the server starts a fresh builder.
+It never runs stale code.  Before each build it compares this package's files,
+the installed libraries and Pandoc with what it started with (what the cache
+keys name: ``cache.tool_versions``); if any changed (a ``git pull``, a ``pip
+install``) it answers ``restart`` without building, and the server starts a
+fresh builder.
 
 The protocol, one line each way: the server writes a line to ask for a build;
 this process answers one JSON line, ``{"status": N, "output": TEXT}`` (the
@@ -27,18 +28,19 @@ import tempfile
 import traceback
 from pathlib import Path
 
+
 def main(root: Path, arguments: list[str]) -> int:
     """Answer each line of input with a build of ``root`` (``arguments``: the build command's)."""
     from . import cli
-    from .fastpath import code_digest
+    from .cache import tool_versions
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # the server interrupts with it, even if
-    cli.import_build_modules()                                 # started where Ctrl-C was ignored
-    started_with = code_digest()
+    # The server interrupts a build with SIGINT, even from a shell that started it ignoring Ctrl-C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    cli.import_build_modules()
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     try:
         for _ in sys.stdin:
-            if code_digest() != started_with:
+            if tool_versions.__wrapped__() != tool_versions():  # worked out again, and as remembered
                 _answer(answers, {"restart": True})
                 return 0
             status, output, crashed = _captured(lambda: cli.main(["--root", str(root), *arguments]))
