@@ -2,7 +2,7 @@
 
 For the real book and synthetic books of N chapters (two languages each), it
 measures a cold full build, a no-op rebuild, a one-chapter edit (HTML only,
-PDF only, then all formats) and peak memory, each the median of several runs, beside:
+PDF only, then all formats, and in the live preview) and peak memory, each the median of several runs, beside:
 
 - the raw-tool floor: plain `pandoc` and `weasyprint` commands, serially, on
   the same book already templated into one Markdown file per language;
@@ -115,8 +115,44 @@ def edit_one_chapter(root: Path, serial: int) -> None:
     middle.write_text(middle.read_text() + f"\n\nAn edited sentence, number {serial}.\n")
 
 
+def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
+    """The median time from saving an edited chapter to the preview server (make serve) publishing
+    the rebuilt site: what an author waits for before the open page reloads."""
+    import re
+    import select
+    import time
+    import urllib.request
+
+    log = tempfile.TemporaryFile("w+")
+    server = subprocess.Popen([PY, str(REPO / "build.py"), "--root", str(root), "serve", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, **EPOCH})
+    try:
+        ready = select.select([server.stdout], [], [], 1800)[0]
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", server.stdout.readline() if ready else "")
+        if not found:
+            log.seek(0)
+            raise SystemExit(f"the preview server did not start: {log.read()[-2000:]}")
+        poll = f"http://127.0.0.1:{found[1]}/__preview__/generation"
+        generation = json.loads(urllib.request.urlopen(poll, timeout=60).read())["generation"]
+        waits = []
+        for edit in range(edits):
+            time.sleep(1)  # apart: each save is its own change
+            started = time.monotonic()
+            edit_one_chapter(root, 1000 * serial + edit)
+            state = json.loads(urllib.request.urlopen(f"{poll}?after={generation}", timeout=600).read())
+            waits.append(time.monotonic() - started)
+            if not state["ok"] or state["generation"] == generation:
+                raise SystemExit(f"the preview did not rebuild: {state}")
+            generation = state["generation"]
+        return statistics.median(waits)
+    finally:
+        server.terminate()
+        server.wait()
+        log.close()
+
+
 def measure(name: str, root: Path, runs: int) -> dict:
-    cold, noop, edit_html, edit_pdf, edit_all, memory = [], [], [], [], [], []
+    cold, noop, edit_html, edit_pdf, edit_all, preview, memory = [], [], [], [], [], [], []
     for run in range(runs):
         for folder in ("dist", ".cache"):
             shutil.rmtree(root / folder, ignore_errors=True)
@@ -130,16 +166,17 @@ def measure(name: str, root: Path, runs: int) -> dict:
         edit_pdf.append(build(root, "--format", "pdf")[0])
         edit_one_chapter(root, 3 * run + 2)
         edit_all.append(build(root)[0])
+        preview.append(preview_edits(root, run))
         print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s, no-op {noop[-1]:.2f}s, "
-              f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s",
-              flush=True)
+              f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s, "
+              f"edit preview {preview[-1]:.2f}s", flush=True)
     floor = statistics.median(raw_floor(root) for _ in range(runs))
     typst = statistics.median(typst_pdf(root) for _ in range(runs))
     chapters = len(list((root / "chapters" / "en").glob("*.md")))
     result = {"book": name, "chapters": chapters, "runs": runs,
               "cold_s": statistics.median(cold), "noop_s": statistics.median(noop),
               "edit_html_s": statistics.median(edit_html), "edit_pdf_s": statistics.median(edit_pdf),
-              "edit_all_s": statistics.median(edit_all),
+              "edit_all_s": statistics.median(edit_all), "edit_preview_s": statistics.median(preview),
               "peak_mib": max(memory), "raw_floor_s": floor, "typst_pdf_s": typst}
     result["cold_vs_floor"] = result["cold_s"] / floor
     result["edit_all_vs_cold"] = result["edit_all_s"] / result["cold_s"]
@@ -160,18 +197,20 @@ def machine() -> dict:
 
 
 def table(results: list[dict], info: dict) -> str:
-    rows = ["| book | chapters | cold | ×floor | no-op | edit: HTML | edit: PDF | edit: all | edit/cold "
-            "| PDF edit/Typst | peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| book | chapters | cold | ×floor | no-op | edit: HTML | edit: preview | edit: PDF | edit: all "
+            "| edit/cold | PDF edit/Typst | peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(f"| {r['book']} | {r['chapters']} | {r['cold_s']:.1f} s | {r['cold_vs_floor']:.2f} | "
-                    f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_pdf_s']:.1f} s | "
+                    f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_preview_s']:.2f} s | "
+                    f"{r['edit_pdf_s']:.1f} s | "
                     f"{r['edit_all_s']:.1f} s | {r['edit_all_vs_cold']:.2f} | {r['edit_pdf_vs_typst']:.2f} | "
                     f"{r['peak_mib']:.0f} |")
     notes = [f"- machine: {info['cores']} cores, Python {info['python']}, Pandoc {info['pandoc']}, "
              f"WeasyPrint {info['weasyprint']}, typst {info['typst']}",
              "- cold: all formats, both languages, empty cache; ×floor: cold / the raw tools run serially;",
              "  edit: one chapter changed (HTML only, PDF only, then all formats: three edits);",
+             "  edit: preview: from saving a chapter to `make serve` publishing the site again (median of 3 saves);",
              "  PDF edit/Typst: both languages' PDFs after an edit / Pandoc→Typst PDF of the source language."]
     return "\n".join(rows + [""] + notes) + "\n"
 
