@@ -26,6 +26,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -182,18 +183,19 @@ class Builder:
     def __init__(self, root: Path):
         self.root = root
         self._process: subprocess.Popen | None = None
+        self._messages = None  # what the builder printed outside a build (e.g. why it could not start)
 
     def start(self) -> None:
         if self._process is not None:
             if self._process.poll() is None:
                 return
-            self._process.stdin.close()  # one that ended: after a crash, or finding its code changed
-            self._process.stdout.close()
+            self._close_pipes(self._process)  # one that ended: after a crash, or finding its code changed
+        self._messages = tempfile.TemporaryFile()
         # A session of its own: Ctrl-C reaches the server, which then interrupts the build.
         self._process = subprocess.Popen(
             [sys.executable, "-c", WARM, str(PACKAGE_PARENT), str(self.root), "build", "--format", "html"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
-            start_new_session=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._messages, text=True, encoding="utf-8",
+            errors="replace", start_new_session=True)
 
     def build(self) -> tuple[int, str]:
         """One build: its exit status and all it printed."""
@@ -206,14 +208,19 @@ class Builder:
                 line = process.stdout.readline()
             except (OSError, ValueError):  # it ended before reading; or close() came first
                 line = ""
-            if not line:  # it stopped: interrupted, or killed
+            if not line:  # it stopped: interrupted, killed, or it could not start (the new code is broken)
                 status = process.wait()
-                return status, f"the preview's builder stopped with status {status} (its messages are in the terminal)"
+                try:
+                    self._messages.seek(0)
+                    said = self._messages.read().decode("utf-8", "replace")
+                except ValueError:  # close() came first: the server is stopping
+                    said = ""
+                return status, f"{said}the preview's builder stopped with status {status}\n"
             answer = json.loads(line)
             if not answer.get("restart"):
                 return answer["status"], answer["output"]
             process.wait()
-        return 1, "the preview's builder found its code changed twice in a row; restart 'make serve'"
+        return 1, "the preview's builder found its code changed twice in a row; restart 'make serve'\n"
 
     def interrupt(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -230,7 +237,14 @@ class Builder:
         except (OSError, ValueError, subprocess.TimeoutExpired):
             process.kill()
             process.wait()
-        process.stdout.close()
+        self._close_pipes(process)
+
+    def _close_pipes(self, process: subprocess.Popen) -> None:
+        for stream in (process.stdin, process.stdout, self._messages):
+            try:
+                stream.close()
+            except OSError:  # a write the builder never read
+                pass
 
 
 def _manifest_digest(root: Path) -> str:

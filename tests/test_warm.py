@@ -80,6 +80,20 @@ def test_a_crash_is_reported_and_the_next_build_gets_a_fresh_process(builder):
     assert "repaired" in (root / "dist" / "en" / "html" / "first.html").read_text("utf-8")
 
 
+def test_code_that_cannot_start_is_reported_with_its_error(builder):
+    running, root, code = builder
+    source = (code / "edition.py").read_text("utf-8")
+    edit(code / "edition.py", "def edition_book(", "def edition_book((")  # a bad merge, pulled
+    status, output = running.build()
+    assert status == 1
+    assert "SyntaxError" in output and "edition.py" in output, output
+    assert "the preview's builder stopped with status 1" in output
+    (code / "edition.py").write_text(source, "utf-8")
+    status, output = running.build()
+    assert status == 0, output
+    assert (root / "dist" / "en" / "html" / "first.html").is_file()
+
+
 def test_stopping_an_idle_builder(builder):
     running, _, _ = builder
     assert running.build()[0] == 0
