@@ -45,14 +45,14 @@ def _refusal(url: str, root: Path, edition: Edition):
     return error("S002", where, line, f"refused to fetch {url}", "the PDF may use only files inside the project")
 
 
-def lay_out(editions: list[Edition], inputs: str, progress: Progress, alongside: Sequence[Callable] = ()
-            ) -> tuple[dict[str, "PdfPlan"], list]:
+def lay_out(editions: list[Edition], inputs: str, progress: Progress,
+            alongside: Sequence[tuple[str, Callable]] = ()) -> tuple[dict[str, "PdfPlan"], list]:
     """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold.
 
-    The ``alongside`` work (writing the other formats) shares the workers of the
-    first pass that writes layouts, the last one as a rule: it fills the cores
-    that the pass's longest chunks leave idle.  Returns the plans, and what each
-    ``alongside()`` returned."""
+    The ``alongside`` work (writing the other formats: what the status line calls
+    it, and a function) shares the workers of the first pass that writes layouts,
+    the last one as a rule: it fills the cores that the pass's longest chunks
+    leave idle.  Returns the plans, and what each function returned."""
     root = editions[0].book.root
     languages = ", ".join(e.lang for e in editions)
     progress.status(f"pdf: writing the print HTML ({languages})")
@@ -93,16 +93,16 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress, alongside:
     for plan in plans.values():
         progress(f"{plan.lang}: pdf: {plan.fresh} chunk layout{'s' if plan.fresh != 1 else ''} "
                  f"for {len(plan.keys)} chunks, {plan.passes} pass{'es' if plan.passes > 1 else ''}")
-    return plans, beside + list(forked_map(lambda run: run(), extras))  # the work no pass took, if any
+    return plans, beside + list(forked_map(lambda work: work[1](), extras))  # the work no pass took, if any
 
 
 def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]],
-                     progress: Progress, counted: str, alongside: list[Callable]
+                     progress: Progress, counted: str, alongside: list[tuple[str, Callable]]
                      ) -> tuple[dict[str, ChunkLayout], list]:
     """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered,
-    and run ``alongside`` after them on the same workers; the status line says how many chunks
-    are laid out, in ``counted`` (a format with two {}).  Returns the layouts, and what each
-    ``alongside()`` returned."""
+    and run the ``alongside`` (name, function) pairs after them on the same workers; the status
+    line says how many chunks are laid out, in ``counted`` (a format with two {}), then what is
+    still being written.  Returns the layouts, and what each function returned."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
     todo = [key for key in wanted if not has_pickle(root, KIND, key)]
     made: dict[str, ChunkLayout] = {}
@@ -110,15 +110,20 @@ def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[
         progress.status(counted.format(0, len(todo)))
 
     def work(item):
-        if callable(item):
-            return item()
+        if isinstance(item, tuple):
+            return item[1]()
         return lay_out_chunk(root, item, wanted[item][1], css, identifier, write=wanted[item][2])
 
     results = forked_map(work, todo + alongside, waiting=progress.tick)
     for key, layout in zip(todo, results):
         made[key] = layout
         progress.status(counted.format(len(made), len(todo)))
-    ran = list(results)
+    ran, writing = [], [name for name, _ in alongside]
+    while writing:
+        progress.status((counted.format(len(made), len(todo)) + "; " if todo else "") + f"writing {', '.join(writing)}")
+        ran.append(next(results))
+        del writing[0]  # the results come back in order
+    ran += list(results)  # none: this ends the workers
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
     if refused:

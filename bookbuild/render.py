@@ -65,7 +65,8 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
         from .pdf import lay_out
 
         # The other formats are written while the last layout pass runs, on the cores it leaves idle.
-        plans, written = lay_out([j.edition for j in pdfs], inputs, progress, [partial(_run, j) for j in others])
+        plans, written = lay_out([j.edition for j in pdfs], inputs, progress,
+                                 [(f"{j.edition.lang} {j.output.format}", partial(_run, j)) for j in others])
         for job, result in zip(others, written):
             problems += _done(job, result, fresh, progress)
         jobs = [replace(j, plan=plans[j.edition.lang]) for j in pdfs]

@@ -56,6 +56,16 @@ def test_a_build_on_a_terminal_shows_the_step_under_way_then_erases_it(tmp_path:
     assert left[-2].startswith("build.py: 1 output(s), 1 written"), left
 
 
+def test_the_formats_written_beside_the_pdf_layout_are_named(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    status, output = on_a_terminal(root, "build")
+    assert status == 0, output
+    # The site and the EPUB are written by the workers of the last layout pass, once its chunks are done.
+    writing = re.findall(r"pdf: pass \d: laid out (\d+) of \1 chunks \(en\); writing ([a-z, ]+)", output)
+    assert [names for _, names in writing] == ["en epub, en html", "en html"], output
+    assert not [line for line in screen(output) if "writing" in line]
+
+
 def test_a_build_in_a_ci_log_prints_no_progress(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     result = run(root, "build", "--format", "html", env={"BOOKBUILD_PROGRESS": ""})
