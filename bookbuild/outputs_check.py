@@ -19,6 +19,7 @@ class _Links(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.hrefs: list[str] = []
+        self.shape = ""  # a digest of its ids and links
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -29,26 +30,40 @@ class _Links(HTMLParser):
 
 
 def _parse(text: str, root: Path | None = None) -> _Links:
-    """A page's ids and links; remembered under ``root/.cache`` by the page's text, if given."""
+    """A page's ids and links; remembered under ``root/.cache`` by the page's text, if given,
+    with a digest of them (its ``shape``)."""
     from .cache import digest, get_pickle, put_pickle
 
     key = digest(text) if root else ""
-    parser = get_pickle(root, "links", key) if root else None
-    if parser is None:
-        parser = _Links()
+    remembered = get_pickle(root, "page-links", key) if root else None
+    parser = _Links()
+    if remembered is None:
         parser.feed(text)
+        parser.shape = digest(repr(sorted(parser.ids)), repr(parser.hrefs))
         if root:
-            put_pickle(root, "links", key, (parser.ids, parser.hrefs))
+            put_pickle(root, "page-links", key, (parser.ids, parser.hrefs, parser.shape))
     else:
-        ids, hrefs = parser
-        parser = _Links()
-        parser.ids, parser.hrefs = ids, hrefs
+        parser.ids, parser.hrefs, parser.shape = remembered
     return parser
 
 
 def check_pages(pages: dict[str, str], label: str, root: Path | None = None) -> list[Diagnostic]:
-    """``pages`` maps a path (posix, relative) to its HTML or XHTML text."""
+    """``pages`` maps a path (posix, relative) to its HTML or XHTML text.  With ``root``, the
+    verdict is remembered under every page's ids and links: an edit that changes neither (most
+    edits of prose) is not checked link by link again."""
+    from .cache import digest, get_pickle, put_pickle
+
     parsed = {path: _parse(text, root) for path, text in pages.items()}
+    key = digest(label, *(f"{path}\0{page.shape}" for path, page in sorted(parsed.items()))) if root else ""
+    problems = get_pickle(root, "link-checks", key) if root else None
+    if problems is None:
+        problems = _broken_links(parsed, label)
+        if root:
+            put_pickle(root, "link-checks", key, problems)
+    return problems
+
+
+def _broken_links(parsed: dict[str, _Links], label: str) -> list[Diagnostic]:
     problems = []
     for path, page in sorted(parsed.items()):
         for href in page.hrefs:

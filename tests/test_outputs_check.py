@@ -23,6 +23,21 @@ def test_sound_pages_pass() -> None:
     assert check_pages(pages, "site") == []
 
 
+def test_a_verdict_is_remembered_under_the_pages_ids_and_links(tmp_path, monkeypatch) -> None:
+    from bookbuild import outputs_check
+
+    pages = {"a.html": '<p id="x">Old prose.</p><a href="b.html#y">b</a>', "b.html": '<a id="y" href="a.html#x">a</a>'}
+    assert check_pages(pages, "site", tmp_path) == []
+    checked = []
+    monkeypatch.setattr(outputs_check, "_broken_links", lambda *args: checked.append(args) or [])
+    pages["a.html"] = pages["a.html"].replace("Old prose.", "New prose.")
+    assert check_pages(pages, "site", tmp_path) == [] and not checked  # same ids and links: remembered
+    monkeypatch.undo()
+    pages["a.html"] = pages["a.html"].replace("b.html#y", "b.html#z")  # a link changed: checked again
+    assert [d.message for d in check_pages(pages, "site", tmp_path)] == ["link to missing anchor 'b.html#z'"]
+    assert [d.message for d in check_pages(pages, "other", tmp_path)] == ["link to missing anchor 'b.html#z'"]
+
+
 def test_explain_prints_the_code(tmp_path) -> None:
     result = run(tmp_path, "check", "--explain", "T003")
     assert result.returncode == 0
