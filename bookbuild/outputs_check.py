@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .cache import digest, get_pickle, put_pickle
 from .diagnostics import Diagnostic, error
 
 
@@ -32,8 +33,6 @@ class _Links(HTMLParser):
 def _parse(text: str, root: Path | None = None) -> _Links:
     """A page's ids and links; remembered under ``root/.cache`` by the page's text, if given,
     with a digest of them (its ``shape``)."""
-    from .cache import digest, get_pickle, put_pickle
-
     key = digest(text) if root else ""
     remembered = get_pickle(root, "page-links", key) if root else None
     parser = _Links()
@@ -51,8 +50,6 @@ def check_pages(pages: dict[str, str], label: str, root: Path | None = None) -> 
     """``pages`` maps a path (posix, relative) to its HTML or XHTML text.  With ``root``, the
     verdict is remembered under every page's ids and links: an edit that changes neither (most
     edits of prose) is not checked link by link again."""
-    from .cache import digest, get_pickle, put_pickle
-
     parsed = {path: _parse(text, root) for path, text in pages.items()}
     key = digest(label, *(f"{path}\0{page.shape}" for path, page in sorted(parsed.items()))) if root else ""
     problems = get_pickle(root, "link-checks", key) if root else None
