@@ -118,11 +118,8 @@ def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[
     for key, layout in zip(todo, results):
         made[key] = layout
         progress.status(counted.format(len(made), len(todo)))
-    ran, writing = [], [name for name, _ in alongside]
-    while writing:
-        progress.status((counted.format(len(made), len(todo)) + "; " if todo else "") + f"writing {', '.join(writing)}")
-        ran.append(next(results))
-        del writing[0]  # the results come back in order
+    before = counted.format(len(made), len(todo)) + "; " if todo else ""
+    ran = list(progress.writing([name for name, _ in alongside], results, before))
     ran += list(results)  # none: this ends the workers
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]

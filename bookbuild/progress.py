@@ -39,6 +39,15 @@ class Progress:
             self._write(self._line(message)[:width])
             self._under_way, self._status = True, message
 
+    def writing(self, names: list[str], results, before: str = ""):
+        """The next ``len(names)`` of ``results`` (an iterator, in the order of ``names``), each as it
+        comes; meanwhile the status line names the outputs still being written, after ``before``."""
+        left = list(names)
+        while left:
+            self.status(f"{before}writing {', '.join(left)}")
+            yield next(results)
+            del left[0]
+
     def tick(self) -> None:
         """Show the time elapsed again on the status line, while its step goes on."""
         if self._under_way:

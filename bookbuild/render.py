@@ -66,19 +66,18 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
 
         # The other formats are written while the last layout pass runs, on the cores it leaves idle.
         plans, written = lay_out([j.edition for j in pdfs], inputs, progress,
-                                 [(f"{j.edition.lang} {j.output.format}", partial(_run, j)) for j in others])
+                                 [(_name(j), partial(_run, j)) for j in others])
         for job, result in zip(others, written):
             problems += _done(job, result, fresh, progress)
         jobs = [replace(j, plan=plans[j.edition.lang]) for j in pdfs]
-    writing = [f"{job.edition.lang} {job.output.format}" for job in jobs]
-    if writing:
-        progress.status(f"writing {', '.join(writing)}")
-    for job, result in zip(jobs, forked_map(_run, jobs, waiting=progress.tick)):
+    results = progress.writing([_name(j) for j in jobs], iter(forked_map(_run, jobs, waiting=progress.tick)))
+    for job, result in zip(jobs, results):
         problems += _done(job, result, fresh, progress)
-        del writing[0]  # the jobs come back in order
-        if writing:
-            progress.status(f"writing {', '.join(writing)}")
     return built, fresh, problems
+
+
+def _name(job: Job) -> str:
+    return f"{job.edition.lang} {job.output.format}"
 
 
 def _done(job: Job, result: tuple[str, list[Diagnostic]], fresh: list[Output], progress: Progress
