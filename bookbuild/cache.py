@@ -16,7 +16,6 @@ import json
 import os
 import pickle
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 CACHE_DIR = ".cache"
 UNUSED_DAYS = 5  # an entry no build has used for this long is deleted
 TRIMMED = "last-trim"  # under .cache/: when the last trim ran
+BLOBS = "blobs"  # outputs' files, each under its content's sha256 (see ``store_output``)
 _FRESH_ENOUGH = 3600  # a used entry's time is updated only if older than this (seconds)
 
 
@@ -112,34 +112,55 @@ def put_pickle(root: Path, kind: str, key: str, value) -> None:
     atomic_write(root / CACHE_DIR / kind / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def fetch_output(root: Path, key: str, target: Path) -> bool:
-    """Copy a cached output (a file or a folder) to ``target``; False on a miss."""
-    entry = root / CACHE_DIR / "outputs" / key / "output"
-    if not entry.exists():
-        return False
-    _used(entry.parent)
-    if entry.is_dir():
-        shutil.copytree(entry, target)
-    else:
-        shutil.copyfile(entry, target)
-    return True
+def output_files(target: Path) -> list[tuple[str, str, int]]:
+    """Each file of an output: its path in the folder ("" for an output that is a file),
+    its sha256 and its size, sorted by path."""
+    folder = target.is_dir()
+    listing = []
+    for path in sorted(p for p in target.rglob("*") if p.is_file()) if folder else [target]:
+        data = path.read_bytes()
+        listing.append((path.relative_to(target).as_posix() if folder else "", hashlib.sha256(data).hexdigest(),
+                        len(data)))
+    return listing
 
 
-def store_output(root: Path, key: str, target: Path) -> None:
-    folder = root / CACHE_DIR / "outputs"
-    folder.mkdir(parents=True, exist_ok=True)
-    if (folder / key).exists():
-        _used(folder / key)
-        return
-    temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
-    if target.is_dir():
-        shutil.copytree(target, temporary / "output")
-    else:
-        shutil.copyfile(target, temporary / "output")
+def fetch_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int]] | None:
+    """Copy a cached output (a file or a folder) to ``target`` and return its files
+    (``output_files``); None on a miss."""
+    entry = root / CACHE_DIR / "outputs" / f"{key}.json"
     try:
-        os.replace(temporary, folder / key)
-    except OSError:  # another build stored it first
-        shutil.rmtree(temporary, ignore_errors=True)
+        listed = json.loads(entry.read_text("utf-8"))
+        listing = [(rel, blob, size) for rel, blob, size in listed["files"]]
+        for rel, blob, _ in listing:
+            path = target / rel if listed["folder"] else target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / CACHE_DIR / BLOBS / blob, path)
+            _used(root / CACHE_DIR / BLOBS / blob)
+    except (OSError, ValueError, KeyError, TypeError):  # a miss, or a file trimmed meanwhile
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+        return None
+    _used(entry)
+    return listing
+
+
+def store_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int]]:
+    """Remember an output as the list of its files, each stored once under its content's
+    sha256 (``.cache/blobs/``): a site rebuilt after an edit adds its changed pages only.
+    Returns its files (``output_files``)."""
+    folder = target.is_dir()
+    listing = output_files(target)
+    for rel, blob, _ in listing:
+        stored = root / CACHE_DIR / BLOBS / blob
+        if stored.is_file():
+            _used(stored)
+        else:
+            atomic_write(stored, (target / rel if folder else target).read_bytes())
+    # Written even if there: an entry whose file was trimmed is a miss, and the output was made again.
+    atomic_write(root / CACHE_DIR / "outputs" / f"{key}.json", json.dumps({"folder": folder, "files": listing}))
+    return listing
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -169,7 +190,7 @@ def trim(root: Path, now: float | None = None) -> tuple[int, int]:
         try:
             if entry.name.startswith(".") or now - entry.stat().st_mtime < UNUSED_DAYS * day:
                 continue  # in the making, or used lately
-            if entry.is_dir():  # an output: a file or a folder
+            if entry.is_dir():  # compiled templates, or an output as earlier versions stored it
                 size += sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
                 shutil.rmtree(entry)
             else:

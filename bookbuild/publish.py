@@ -14,9 +14,10 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import output_files
 from .downloads import write_download_page
 
 DIST = "dist"
@@ -29,6 +30,7 @@ class Output:
     lang: str
     format: str
     path: str  # relative to dist/
+    files: tuple = field(default=(), compare=False)  # its files, as ``cache.output_files`` lists them
 
     def target(self, base: Path) -> Path:
         """The file or folder the format owns (the whole site for HTML)."""
@@ -83,7 +85,7 @@ def publish(root: Path, stage: Path, built: list[Output], slug: str, languages: 
                     target.unlink()
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(output.target(stage), target)
-            manifest = write_manifest(new, slug)
+            manifest = write_manifest(new, slug, {output.path: output.files for output in built if output.files})
             write_download_page(new, root, manifest)
             old = Path(tempfile.mkdtemp(prefix=".dist-old-", dir=root))
             if dist.is_dir():
@@ -105,7 +107,9 @@ def reindex(root: Path, slug: str) -> dict:
     return manifest
 
 
-def write_manifest(base: Path, slug: str) -> dict:
+def write_manifest(base: Path, slug: str, known: dict[str, tuple] | None = None) -> dict:
+    """List every output in ``base`` with its size and sha256.  ``known`` maps an output's
+    path to its files, listed when it was written: they are not read again."""
     editions = []
     for lang_dir in sorted(p for p in base.iterdir() if p.is_dir()):
         for fmt in FORMATS:
@@ -113,26 +117,20 @@ def write_manifest(base: Path, slug: str) -> dict:
             target = output.target(base)
             if not target.exists():
                 continue
+            size, sha256 = measure((known or {}).get(output.path) or output_files(target), target.is_dir())
             editions.append({"language": output.lang, "format": fmt, "path": output.path,
-                             "bytes": _size(target), "sha256": _digest(target)})
+                             "bytes": size, "sha256": sha256})
     manifest = {"editions": editions}
     (base / MANIFEST).unlink(missing_ok=True)  # it may be a hard link to the live dist/
     (base / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return manifest
 
 
-def _size(target: Path) -> int:
-    if target.is_dir():
-        return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    return target.stat().st_size
-
-
-def _digest(target: Path) -> str:
-    """sha256 of a file, or of a folder's files (names and contents, sorted)."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
-    for path in files:
-        if target.is_dir():
-            digest.update(path.relative_to(target).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def measure(files, folder: bool) -> tuple[int, str]:
+    """An output's size and sha256, from its files: a file's own; a folder's is the sha256
+    of its files' listing as ``sha256sum`` prints it, sorted by path (``<sha256>  <path>``)."""
+    if not folder:
+        (_, sha256, size), = files
+        return size, sha256
+    listing = "".join(f"{sha256}  {rel}\n" for rel, sha256, _ in sorted(files))
+    return sum(size for _, _, size in files), hashlib.sha256(listing.encode("utf-8")).hexdigest()

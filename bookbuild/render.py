@@ -48,13 +48,15 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
     root = editions[0].book.root
     inputs = tree_digest(root / "templates", root / "images")
     jobs, fresh, built = [], [], []
+    files: dict[str, list] = {}  # each output's files, as listed when it was fetched or written
     for edition in editions:
         (stage / edition.lang).mkdir(parents=True, exist_ok=True)
         for fmt in formats:
             output = output_for(edition.lang, fmt, edition.book.config.slug)
             job = Job(edition, output, output.target(stage), stage / edition.lang, output_key(edition, fmt, inputs))
             built.append(output)
-            if fetch_output(root, job.key, job.target):
+            files[output.path] = fetch_output(root, job.key, job.target)
+            if files[output.path] is not None:
                 progress(f"{edition.lang}: {fmt} unchanged, from the cache")
             else:
                 jobs.append(job)
@@ -68,37 +70,35 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
         plans, written = lay_out([j.edition for j in pdfs], inputs, progress,
                                  [(_name(j), partial(_run, j)) for j in others])
         for job, result in zip(others, written):
-            problems += _done(job, result, fresh, progress)
+            problems += _done(job, result, fresh, files, progress)
         jobs = [replace(j, plan=plans[j.edition.lang]) for j in pdfs]
     results = progress.writing([_name(j) for j in jobs], iter(forked_map(_run, jobs, waiting=progress.tick)))
     for job, result in zip(jobs, results):
-        problems += _done(job, result, fresh, progress)
-    return built, fresh, problems
+        problems += _done(job, result, fresh, files, progress)
+    return [replace(output, files=tuple(files[output.path] or ())) for output in built], fresh, problems
 
 
 def _name(job: Job) -> str:
     return f"{job.edition.lang} {job.output.format}"
 
 
-def _done(job: Job, result: tuple[str, list[Diagnostic]], fresh: list[Output], progress: Progress
-          ) -> list[Diagnostic]:
-    """Note a written output; return its problems."""
-    note, problems = result
+def _done(job: Job, result: tuple[str, list[Diagnostic], list | None], fresh: list[Output],
+          files: dict[str, list], progress: Progress) -> list[Diagnostic]:
+    """Note a written output and its files; return its problems."""
+    note, problems, files[job.output.path] = result
     fresh.append(job.output)
     progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
     return problems
 
 
-def _run(job: Job) -> tuple[str, list[Diagnostic]]:
+def _run(job: Job) -> tuple[str, list[Diagnostic], list | None]:
     """Write one output, check it and remember it if it passed; return a note for
-    the progress line, and its problems."""
+    the progress line, its problems, and its files (None if it is not remembered)."""
     from .outputs_check import check_output
 
     note = _write(job)
     problems = check_output(job.output, job.target, job.edition.book.root)
-    if not problems:
-        store_output(job.edition.book.root, job.key, job.target)
-    return note, problems
+    return note, problems, None if problems else store_output(job.edition.book.root, job.key, job.target)
 
 
 def _write(job: Job) -> str:

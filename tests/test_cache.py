@@ -183,7 +183,7 @@ def test_after_each_kind_of_edit_the_editions_are_those_of_a_cold_build(tmp_path
 def test_editing_one_chapter_makes_only_that_chapter_again(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book", overlay=FIXTURES / "fr")
     assert run(root, "build", "--format", "html").returncode == 0
-    remembered = {kind: set((root / ".cache" / kind).iterdir()) for kind in ("resolved", "pages")}
+    remembered = {kind: set((root / ".cache" / kind).iterdir()) for kind in ("resolved", "pages", "blobs")}
     first = root / "chapters/en/first.md"
     stale = (root / "dist/fr/html/first.html").read_text().count("translation-notice stale")
     first.write_text(first.read_text().replace("Paint comes in colours", "Paint comes in many colours"))
@@ -191,8 +191,27 @@ def test_editing_one_chapter_makes_only_that_chapter_again(tmp_path: Path) -> No
     assert "many colours" in (root / "dist/en/html/first.html").read_text()
     # The French section is now out of date: its page gains a notice, the book's outline stays.
     assert (root / "dist/fr/html/first.html").read_text().count("translation-notice stale") == stale + 1
-    for kind, before in remembered.items():  # first.md in each language, and nothing else
+    # first.md in each language, and nothing else; each site is remembered as the list of its
+    # files, each file once (blobs/): of the sites' files, only the two new pages were stored.
+    for kind, before in remembered.items():
         assert len(set((root / ".cache" / kind).iterdir()) - before) == 2, kind
+
+
+def test_an_output_whose_files_left_the_cache_is_made_again(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book")
+    assert run(root, "build", "--format", "html").returncode == 0
+    site = _files(root / "dist")
+    shutil.rmtree(root / "dist")
+    shutil.rmtree(root / ".cache" / "blobs")  # as a trim or a hand might
+    assert summary(run(root, "build", "--format", "html")) == "1 output(s), 1 written and 0 unchanged"
+    assert _files(root / "dist") == site
+    shutil.rmtree(root / "dist")  # and it was remembered again
+    assert summary(run(root, "build", "--format", "html")) == "1 output(s), 0 written and 1 unchanged"
+    assert _files(root / "dist") == site
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_a_cache_entry_lost_during_the_build_is_reported(tmp_path: Path) -> None:

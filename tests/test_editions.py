@@ -1,6 +1,7 @@
 """The built editions, read back: PDF text, outline and fonts; EPUB XHTML; HTML anchors."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zipfile
@@ -57,8 +58,19 @@ def test_manifest_lists_every_output(base_book: Path) -> None:
     assert set(entries) == {("en", "html"), ("en", "epub"), ("en", "pdf")}
     assert entries[("en", "pdf")]["path"] == "en/test-book.pdf"
     assert entries[("en", "html")]["path"] == "en/html/index.html"
+    dist = base_book / "dist"
     for entry in entries.values():
-        assert entry["bytes"] > 0 and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+        if entry["format"] != "html":
+            data = (dist / entry["path"]).read_bytes()
+            assert (entry["bytes"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    # A site's sha256 is that of its files' listing as `sha256sum` prints it, sorted by path.
+    site = dist / "en/html"
+    files = sorted((p for p in site.rglob("*") if p.is_file()), key=lambda p: p.relative_to(site).as_posix())
+    listing = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(site).as_posix()}\n"
+                      for p in files)
+    assert entries[("en", "html")]["sha256"] == hashlib.sha256(listing.encode()).hexdigest()
+    assert entries[("en", "html")]["bytes"] == sum(p.stat().st_size for p in files)
 
 
 def test_pdf_holds_numbered_tables_references_and_pages(base_book: Path) -> None:
