@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import CODES, BuildFailed, Diagnostic, ERROR, WARNING, has_errors
@@ -148,9 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progress | None = None):
-    """Load and check everything, and prepare every edition: nothing is written.
-    ``meanwhile()`` runs while the editions are prepared by worker processes."""
+@dataclass(frozen=True)
+class Gathered:
+    """The book, its editions and every problem found; and, when ``gather`` was given
+    ``then``, what the workers made of each edition next (by language)."""
+    book: object
+    editions: list
+    problems: list[Diagnostic]
+    then: dict = field(default_factory=dict)
+
+
+def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progress | None = None,
+           then=None) -> Gathered:
+    """Load and check everything, and prepare every edition: nothing is published.
+    ``meanwhile()`` runs while the editions are prepared by worker processes; ``then(edition)``,
+    if given, runs in the worker that made an edition without errors, on it."""
     from .load import load
     from .pandoc import check_templates
     from .stamp import source_date_epoch
@@ -160,9 +173,8 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
 
     book, problems = load(root)
     problems += check_template_files(root) + check_templates(root) + check_page_templates(root)
-    editions = []
     if has_errors(problems):
-        return book, editions, problems + check_print_stylesheet(root)
+        return Gathered(book, [], problems + check_print_stylesheet(root))
     epoch = source_date_epoch(root) if epoch is None else epoch
     stylesheet: list[Diagnostic] = []
 
@@ -173,20 +185,26 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
 
     langs = (book.config.language, *book.languages)
     if progress:
-        progress.status(f"preparing the editions ({', '.join(langs)})")
-    for edition, found in _make_editions(book, langs, epoch, alongside, progress.tick if progress else None):
+        progress.status(f"preparing {'and writing ' if then else ''}the editions ({', '.join(langs)})")
+    editions, made = [], {}
+    for edition, found, after in _make_editions(book, langs, epoch, alongside,
+                                                progress.tick if progress else None, then):
         problems += found
         if edition is not None:
             editions.append(edition)
-    return book, editions, problems + stylesheet
+            if after is not None:
+                made[edition.lang] = after
+    return Gathered(book, editions, problems + stylesheet, made)
 
 
-def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None, waiting=None) -> list:
-    """Each language's edition and problems, the languages side by side on the cores.
+def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None, waiting=None, then=None) -> list:
+    """Each language's edition, problems and what ``then`` made of it, the languages side
+    by side on the cores.
 
     A worker sends its edition back without the book, which this process has
     already: the book holds every chapter in every language, twenty times the
-    rest of an edition, and pickling it through the pipe cost more than an edit."""
+    rest of an edition, and pickling it through the pipe cost more than an edit.
+    An edition that ``then`` has used is sent back without its chapters too."""
     from dataclasses import replace
 
     from .edition import edition_book, make_edition
@@ -194,14 +212,17 @@ def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None, wai
 
     def make(lang: str):
         edition, problems = make_edition(book, lang, epoch)
-        return (replace(edition, book=None) if edition else None), problems
+        after = then(edition) if edition is not None and then else None
+        if edition is not None:
+            edition = replace(edition, book=None, **({"parts": (), "anchors": {}} if after is not None else {}))
+        return edition, problems, after
 
-    return [(replace(edition, book=edition_book(book, lang)) if edition else None, problems)
-            for lang, (edition, problems) in zip(langs, forked_map(make, list(langs), meanwhile, waiting))]
+    return [(replace(edition, book=edition_book(book, lang)) if edition else None, problems, after)
+            for lang, (edition, problems, after) in zip(langs, forked_map(make, list(langs), meanwhile, waiting))]
 
 
 def run_check(root: Path) -> list[Diagnostic]:
-    return gather(root)[2]
+    return gather(root).problems
 
 
 def _config_command(root: Path, command: str) -> int:
@@ -278,32 +299,49 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
 
 def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool, epoch: int, started: float,
                 langs: list[str]) -> tuple[int, list[Diagnostic]]:
+    from functools import partial
+
     from .downloads import write_edition_files
     from .publish import Output, publish, staging
-    from .render import render_all
+    from .render import render_all, render_here
 
     progress.status("reading and checking the book")
-    # WeasyPrint takes a second to import: the PDF's typesetter is readied while the editions are prepared.
-    book, editions, problems = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress)
-    progress(f"checked {len(editions)} edition(s)")
-    declared = book.config.all_languages
-    unknown = sorted(set(langs) - set(declared))
-    if unknown:
-        print(f"build.py: --lang {', '.join(unknown)}: the book's languages are {', '.join(declared)}",
-              file=sys.stderr)
-        return EXIT_USAGE, []
-    status = report(problems, strict)
-    if status or not editions or has_errors(problems):
-        print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
-        return max(status, EXIT_PROBLEMS), []
-    chosen = [e for e in editions if not langs or e.lang in langs]
-    if not chosen:
-        print(f"build.py: the {', '.join(langs)} edition is left out (see L003): nothing to build",
-              file=sys.stderr)
-        return EXIT_OK, problems
-    warnings = problems
     with staging(root) as stage:
-        built, fresh, problems = render_all(chosen, formats, stage, progress)
+        # Without a PDF, each worker writes the edition it made into the staging folder at
+        # once; with one, the PDFs' layout spreads every edition's chapters over the cores.
+        # WeasyPrint takes a second to import: the PDF's typesetter is readied while the
+        # editions are prepared.
+        then = None if "pdf" in formats else partial(_write_chosen, langs, partial(render_here, formats=formats,
+                                                                                   stage=stage))
+        gathered = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress, then)
+        book, editions, problems, written = gathered.book, gathered.editions, gathered.problems, gathered.then
+        progress(f"checked {len(editions)} edition(s)")
+        declared = book.config.all_languages
+        unknown = sorted(set(langs) - set(declared))
+        if unknown:
+            print(f"build.py: --lang {', '.join(unknown)}: the book's languages are {', '.join(declared)}",
+                  file=sys.stderr)
+            return EXIT_USAGE, []
+        status = report(problems, strict)
+        if status or not editions or has_errors(problems):
+            print("build.py: nothing was built; dist/ is unchanged", file=sys.stderr)
+            return max(status, EXIT_PROBLEMS), []
+        chosen = [e for e in editions if not langs or e.lang in langs]
+        if not chosen:
+            print(f"build.py: the {', '.join(langs)} edition is left out (see L003): nothing to build",
+                  file=sys.stderr)
+            return EXIT_OK, problems
+        warnings = problems
+        if then is None:
+            built, fresh, problems = render_all(chosen, formats, stage, progress)
+        else:
+            built, fresh, problems = [], [], []
+            for edition in chosen:
+                for note in written[edition.lang].notes:
+                    progress(note)
+                built += written[edition.lang].built
+                fresh += written[edition.lang].fresh
+                problems += written[edition.lang].problems
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
                   for e in chosen for name in write_edition_files(e, stage / e.lang)]
         if report(problems, strict):
@@ -315,6 +353,11 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
     print(f"build.py: {len(built)} output(s), {len(fresh)} written and {len(built) - len(fresh)} "
           f"unchanged, in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return EXIT_OK, warnings
+
+
+def _write_chosen(langs: list[str], write, edition):
+    """``write(edition)`` if the build was asked for its language (None if not)."""
+    return write(edition) if not langs or edition.lang in langs else None
 
 
 def import_build_modules() -> None:

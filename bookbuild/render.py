@@ -50,14 +50,12 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
     jobs, fresh, built = [], [], []
     files: dict[str, list] = {}  # each output's files, as listed when it was fetched or written
     for edition in editions:
-        (stage / edition.lang).mkdir(parents=True, exist_ok=True)
         for fmt in formats:
-            output = output_for(edition.lang, fmt, edition.book.config.slug)
-            job = Job(edition, output, output.target(stage), stage / edition.lang, output_key(edition, fmt, inputs))
-            built.append(output)
-            files[output.path] = fetch_output(root, job.key, job.target)
-            if files[output.path] is not None:
-                progress(f"{edition.lang}: {fmt} unchanged, from the cache")
+            job = _job(edition, fmt, stage, inputs)
+            built.append(job.output)
+            files[job.output.path] = fetch_output(root, job.key, job.target)
+            if files[job.output.path] is not None:
+                progress(_unchanged(job))
             else:
                 jobs.append(job)
     jobs.sort(key=lambda j: ORDER[j.output.format])
@@ -78,8 +76,55 @@ def render_all(editions: list[Edition], formats: list[str], stage: Path, progres
     return [replace(output, files=tuple(files[output.path] or ())) for output in built], fresh, problems
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One edition's outputs, written by the worker that made the edition (``render_here``)."""
+    built: list[Output]  # every output, with its files
+    fresh: list[Output]  # those written afresh
+    problems: list[Diagnostic]  # found in those
+    notes: list[str]  # a line for the progress per output
+
+
+def render_here(edition: Edition, formats: list[str], stage: Path) -> Rendered:
+    """Write one edition's outputs into ``stage`` in this process, one after the other.
+
+    For builds without a PDF (whose layout spreads every edition's chapters over the
+    cores): the worker that has just made an edition writes it at once, instead of
+    sending it back and waiting for the other languages.  Nothing is published unless
+    every edition passes its checks."""
+    root = edition.book.root
+    inputs = tree_digest(root / "templates", root / "images")
+    built, fresh, problems, notes = [], [], [], []
+    for fmt in sorted(formats, key=ORDER.get):
+        job = _job(edition, fmt, stage, inputs)
+        files = fetch_output(root, job.key, job.target)
+        if files is None:
+            note, found, files = _run(job)
+            problems += found
+            fresh.append(job.output)
+            notes.append(_wrote(job, note))
+        else:
+            notes.append(_unchanged(job))
+        built.append(replace(job.output, files=tuple(files or ())))
+    return Rendered(built, fresh, problems, notes)
+
+
+def _job(edition: Edition, fmt: str, stage: Path, inputs: str) -> Job:
+    (stage / edition.lang).mkdir(parents=True, exist_ok=True)
+    output = output_for(edition.lang, fmt, edition.book.config.slug)
+    return Job(edition, output, output.target(stage), stage / edition.lang, output_key(edition, fmt, inputs))
+
+
 def _name(job: Job) -> str:
     return f"{job.edition.lang} {job.output.format}"
+
+
+def _unchanged(job: Job) -> str:
+    return f"{job.edition.lang}: {job.output.format} unchanged, from the cache"
+
+
+def _wrote(job: Job, note: str) -> str:
+    return f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}"
 
 
 def _done(job: Job, result: tuple[str, list[Diagnostic], list | None], fresh: list[Output],
@@ -87,7 +132,7 @@ def _done(job: Job, result: tuple[str, list[Diagnostic], list | None], fresh: li
     """Note a written output and its files; return its problems."""
     note, problems, files[job.output.path] = result
     fresh.append(job.output)
-    progress(f"{job.edition.lang}: wrote {job.output.format}{f' ({note})' if note else ''}")
+    progress(_wrote(job, note))
     return problems
 
 

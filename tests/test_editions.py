@@ -290,8 +290,7 @@ def test_real_book_prints_every_footnote(real_book: Path) -> None:
     from bookbuild.pdf_chunks import cut
     from bookbuild.pdf_html import print_html
 
-    _, editions, _ = gather(real_book)
-    for edition in editions:
+    for edition in gather(real_book).editions:
         expected = sum(chunk.footnotes for chunk in cut(print_html(edition)).chunks)
         reader = PdfReader(real_book / "dist" / edition.lang / "fleeing-to-canada.pdf")
         printed = [int(n) for page in reader.pages for n in re.findall(r"^(\d+)\. ", page.extract_text(), re.M)]

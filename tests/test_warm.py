@@ -63,8 +63,8 @@ def test_builds_again_in_the_same_process_until_the_code_changes(builder):
 def test_a_crash_is_reported_and_the_next_build_gets_a_fresh_process(builder):
     running, root, code = builder
     assert running.build()[0] == 0
-    edit(code / "render.py", '    root = editions[0].book.root\n',
-         '    root = editions[0].book.root\n    raise RuntimeError("a bug in the pipeline")\n')
+    edit(code / "writers.py", '    root, config = edition.book.root, edition.book.config\n',
+         '    root, config = edition.book.root, edition.book.config\n    raise RuntimeError("a bug in the pipeline")\n')
     status, output = running.build()
     assert status == 1
     assert "Traceback" in output and "RuntimeError: a bug in the pipeline" in output
@@ -72,7 +72,7 @@ def test_a_crash_is_reported_and_the_next_build_gets_a_fresh_process(builder):
     assert crashed.wait(timeout=30) == 1, "a builder that crashed went on with its state"
     assert not list(root.glob(".dist-*")), "the crashed build left its staging folder"
 
-    edit(code / "render.py", '    raise RuntimeError("a bug in the pipeline")\n', "")
+    edit(code / "writers.py", '    raise RuntimeError("a bug in the pipeline")\n', "")
     edit(root / "chapters" / "en" / "first.md", "A paragraph with a", "A repaired paragraph with a")
     status, output = running.build()
     assert status == 0, output
