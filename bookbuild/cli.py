@@ -299,20 +299,20 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
 
 def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool, epoch: int, started: float,
                 langs: list[str]) -> tuple[int, list[Diagnostic]]:
-    from functools import partial
-
     from .downloads import write_edition_files
     from .publish import Output, publish, staging
-    from .render import render_all, render_here
+    from .render import collect, render_all, render_here
 
     progress.status("reading and checking the book")
     with staging(root) as stage:
+        def write_here(edition):  # in the worker that has just made the edition
+            return render_here(edition, formats, stage) if not langs or edition.lang in langs else None
+
         # Without a PDF, each worker writes the edition it made into the staging folder at
         # once; with one, the PDFs' layout spreads every edition's chapters over the cores.
         # WeasyPrint takes a second to import: the PDF's typesetter is readied while the
         # editions are prepared.
-        then = None if "pdf" in formats else partial(_write_chosen, langs, partial(render_here, formats=formats,
-                                                                                   stage=stage))
+        then = None if "pdf" in formats else write_here
         gathered = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress, then)
         book, editions, problems, written = gathered.book, gathered.editions, gathered.problems, gathered.then
         progress(f"checked {len(editions)} edition(s)")
@@ -335,13 +335,7 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
         if then is None:
             built, fresh, problems = render_all(chosen, formats, stage, progress)
         else:
-            built, fresh, problems = [], [], []
-            for edition in chosen:
-                for note in written[edition.lang].notes:
-                    progress(note)
-                built += written[edition.lang].built
-                fresh += written[edition.lang].fresh
-                problems += written[edition.lang].problems
+            built, fresh, problems = collect([written[e.lang] for e in chosen], progress)
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
                   for e in chosen for name in write_edition_files(e, stage / e.lang)]
         if report(problems, strict):
@@ -353,11 +347,6 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
     print(f"build.py: {len(built)} output(s), {len(fresh)} written and {len(built) - len(fresh)} "
           f"unchanged, in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return EXIT_OK, warnings
-
-
-def _write_chosen(langs: list[str], write, edition):
-    """``write(edition)`` if the build was asked for its language (None if not)."""
-    return write(edition) if not langs or edition.lang in langs else None
 
 
 def import_build_modules() -> None:

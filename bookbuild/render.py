@@ -5,6 +5,8 @@ metadata, every file under templates/ and images/, and the tool versions.
 An unchanged output is copied from ``.cache/``.  The PDFs' chunks are laid
 out first, on every core; then the outputs are written, each checked and
 remembered by the worker that wrote it, by a pool of processes, one per core.
+A build without a PDF has no layout to share out: each edition is written by
+the worker that made it, as soon as it is made (``render_here``).
 """
 from __future__ import annotations
 
@@ -107,6 +109,18 @@ def render_here(edition: Edition, formats: list[str], stage: Path) -> Rendered:
             notes.append(_unchanged(job))
         built.append(replace(job.output, files=tuple(files or ())))
     return Rendered(built, fresh, problems, notes)
+
+
+def collect(rendered: list[Rendered], progress: Progress) -> tuple[list[Output], list[Output], list[Diagnostic]]:
+    """What workers wrote with ``render_here``, as ``render_all`` returns it; their notes go to ``progress``."""
+    built, fresh, problems = [], [], []
+    for each in rendered:
+        for note in each.notes:
+            progress(note)
+        built += each.built
+        fresh += each.fresh
+        problems += each.problems
+    return built, fresh, problems
 
 
 def _job(edition: Edition, fmt: str, stage: Path, inputs: str) -> Job:
