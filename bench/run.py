@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -120,7 +121,6 @@ def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
     the rebuilt site: what an author waits for before the open page reloads."""
     import re
     import select
-    import time
     import urllib.request
 
     log = tempfile.TemporaryFile("w+")
@@ -186,6 +186,33 @@ def measure(name: str, root: Path, runs: int) -> dict:
     return result
 
 
+def cpu_probe() -> float:
+    """Seconds a fixed pure-Python loop takes: how fast this machine was when measured (its
+    speed varies with what its neighbours on the host do)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number * number
+    return time.perf_counter() - started
+
+
+def cpu_times() -> list[int]:
+    """This machine's CPU time so far by kind (/proc/stat: user nice system idle iowait irq softirq steal)."""
+    try:
+        with open("/proc/stat") as handle:
+            return [int(n) for n in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def stolen_percent(before: list[int], after: list[int]) -> float | None:
+    """The share of CPU time the hypervisor gave to other machines between two ``cpu_times()``."""
+    if len(before) < 8 or len(after) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after)]
+    return 100 * spent[7] / sum(spent) if sum(spent) else None
+
+
 def machine() -> dict:
     from importlib.metadata import version
 
@@ -206,8 +233,13 @@ def table(results: list[dict], info: dict) -> str:
                     f"{r['edit_pdf_s']:.1f} s | "
                     f"{r['edit_all_s']:.1f} s | {r['edit_all_vs_cold']:.2f} | {r['edit_pdf_vs_typst']:.2f} | "
                     f"{r['peak_mib']:.0f} |")
+    stolen = info.get("stolen_percent")
     notes = [f"- machine: {info['cores']} cores, Python {info['python']}, Pandoc {info['pandoc']}, "
              f"WeasyPrint {info['weasyprint']}, typst {info['typst']}",
+             f"- its speed: a fixed Python loop took {info['cpu_probe_s'][0]:.2f} s before and "
+             f"{info['cpu_probe_s'][1]:.2f} s after the runs; "
+             + (f"the kernel counted {stolen:.0f}% of the CPU time as stolen by the hypervisor meanwhile"
+                if stolen is not None else "no steal figure (/proc/stat)"),
              "- cold: all formats, both languages, empty cache; ×floor: cold / the raw tools run serially;",
              "  edit: one chapter changed (HTML only, PDF only, then all formats: three edits);",
              "  edit: preview: from saving a chapter to `make serve` publishing the site again (median of 3 saves);",
@@ -222,6 +254,7 @@ def main() -> None:
     parser.add_argument("--no-real", action="store_true")
     args = parser.parse_args()
     results = []
+    probe, times = cpu_probe(), cpu_times()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_real:
             real = Path(tmp) / "real"
@@ -234,7 +267,7 @@ def main() -> None:
         for size in args.sizes:
             root = synth.make_book(Path(tmp) / f"synthetic-{size}", size)
             results.append(measure(f"synthetic {size}", root, args.runs))
-    info = machine()
+    info = {**machine(), "cpu_probe_s": [probe, cpu_probe()], "stolen_percent": stolen_percent(times, cpu_times())}
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
