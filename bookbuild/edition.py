@@ -8,6 +8,8 @@ they exist, the source text with a notice where they do not.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 
 from . import chapter_stages as stages
 from .ast import stringify
@@ -84,14 +86,24 @@ def _prepare(env, local: Book, chapter: Chapter, fmt, texts):
     rendered, problems = render_chapter(env, local, chapter, fmt, texts)
     if rendered is None:
         return None, problems, [], ()
-    part = Part(chapter.id, chapter.path, chapter.source,
-                read_markdown(rendered.markdown, chapter.path, local.root)["blocks"])
-    opening = _check_opening(part)  # of the source: a translation is spliced by its sections
+
+    @functools.cache
+    def source_part() -> Part:
+        return Part(chapter.id, chapter.path, chapter.source,
+                    read_markdown(rendered.markdown, chapter.path, local.root)["blocks"])
+
+    translated = fmt.lang != local.config.language
+    opening_id = _plain_opening(rendered.markdown) if translated else None
+    # Of the source: a translation is spliced by its sections.  A source that opens plainly
+    # passes this check, and is read only if the translation lacks some of it.
+    opening = [] if opening_id else _check_opening(source_part())
     statuses: list = []
-    if fmt.lang != local.config.language and not opening:
-        part, found, statuses = _translated(env, local, chapter, part, fmt, texts)
+    if translated and not opening:
+        part, found, statuses = _translated(env, local, chapter, source_part, opening_id, fmt, texts)
         problems += found
         opening = _check_opening(part)
+    else:
+        part = source_part()
     problems += opening
     problems += check_part(part, local.root)
     return part, problems, statuses, rendered.tables_used
@@ -101,22 +113,41 @@ def _current(statuses) -> int:
     return sum(s.state == TRANSLATED for s in statuses)
 
 
-def _translated(env, local: Book, source: Chapter, source_part: Part, fmt, texts):
-    """Splice one chapter's translation over its source, section by section.
+def _translated(env, local: Book, source: Chapter, source_part, opening_id: str | None, fmt, texts):
+    """Splice one chapter's translation over its source (``source_part()``), section by section.
+    The source is not read when its every section is translated (or stale) and nothing comes
+    before its first section: it opens with its heading ``opening_id``.
 
     Returns the spliced part, its problems, and each section's status."""
     translation = local.languages[fmt.lang].chapters.get(source.id)
     statuses = chapter_status(source.source, translation.source if translation else None)
     if translation is None or all(s.state == MISSING for s in statuses):
-        blocks = splice(source_part.blocks, [], statuses, local.strings, local.config.language)
+        blocks = splice(source_part().blocks, [], statuses, local.strings, local.config.language)
         return Part(source.id, source.path, source.source, blocks), [], statuses
     rendered, problems = render_chapter(env, local, translation, fmt, texts)
     if rendered is None:
-        return source_part, problems, statuses
+        return source_part(), problems, statuses
     theirs = read_markdown(rendered.markdown, translation.path, local.root)["blocks"]
     problems += translation_warnings(source, translation, statuses)
-    blocks = splice(source_part.blocks, theirs, statuses, local.strings, local.config.language)
+    headings = {block["c"][1][0] for block in theirs if block["t"] == "Header"}
+    whole = any(s.id == opening_id for s in statuses) and \
+        all(s.state != MISSING and s.id in headings for s in statuses)
+    blocks = splice([] if whole else source_part().blocks, theirs, statuses, local.strings, local.config.language)
     return Part(source.id, translation.path, translation.source, blocks), problems, statuses
+
+
+# A chapter's Markdown that opens (after blank lines only) with '# Title {#sec:id}' and nothing
+# else on that line, not indented: its AST opens with that level-1 heading.  No brace, backslash
+# or '<' in the title, so no other attribute or a comment can hide there.
+_PLAIN_OPENING = re.compile(r"(?:[ \t]*\n)*# [^\n{}\\<]*[^\s{}\\<] \{#(sec:[\w:.-]+)\}[ \t]*(?:\n|$)")
+_SITE_PAGE_ID = re.compile(r"#sec:(?:index|about)(?![\w:.-])")
+
+
+def _plain_opening(markdown: str) -> str | None:
+    """The id of the heading a chapter's Markdown opens with, if its text shows that it passes
+    ``_check_opening`` (a level-1 'sec:' heading first, no page name taken); else None."""
+    found = _PLAIN_OPENING.match(markdown)
+    return found.group(1) if found and not _SITE_PAGE_ID.search(markdown) else None
 
 
 SITE_PAGES = {"index": "its contents page", "about": "its front matter"}  # no chapter may take their names

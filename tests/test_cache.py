@@ -210,6 +210,27 @@ def test_an_output_whose_files_left_the_cache_is_made_again(tmp_path: Path) -> N
     assert _files(root / "dist") == site
 
 
+def test_a_translation_with_every_section_does_not_parse_its_source(tmp_path: Path) -> None:
+    """Its sections replace all of the source's: after an edit of the source, only the source
+    edition parses it (the French one templates it differently: its table is in French)."""
+    root = make_book(tmp_path / "book", overlay=FIXTURES / "fr")
+    assert run(root, "build", "--format", "html").returncode == 0
+    parsed = set((root / ".cache/ast").iterdir())
+    first = root / "chapters/en/first.md"
+    first.write_text(first.read_text().replace("Paint comes in colours", "Paint comes in many colours"))
+    assert run(root, "build", "--format", "html").returncode == 0
+    assert len(set((root / ".cache/ast").iterdir()) - parsed) == 1
+    french = (root / "dist/fr/html/first.html").read_text()
+    assert "La peinture existe" in french and "many colours" not in french
+    # Without its first section, the French chapter needs the source's text again.
+    translation = root / "chapters/fr/first.md"
+    text = translation.read_text()
+    translation.write_text(text[:text.index("## Les couleurs")] + text[text.index("## Une section"):])
+    assert run(root, "build", "--format", "html").returncode == 0
+    french = (root / "dist/fr/html/first.html").read_text()
+    assert "Paint comes in many colours" in french and "translation-notice untranslated" in french
+
+
 def _files(folder: Path) -> dict[Path, bytes]:
     return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
