@@ -138,8 +138,8 @@ def output_files(target: Path) -> list[tuple[str, str, int]]:
 
 
 def fetch_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int]] | None:
-    """Copy a cached output (a file or a folder) to ``target`` and return its files
-    (``output_files``); None on a miss."""
+    """Put a cached output (a file or a folder) at ``target`` (``place_blob``) and return its
+    files (``output_files``); None on a miss."""
     entry = root / CACHE_DIR / "outputs" / f"{key}.json"
     try:
         listed = json.loads(entry.read_text("utf-8"))
@@ -147,8 +147,10 @@ def fetch_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int
         for rel, blob, _ in listing:
             path = target / rel if listed["folder"] else target
             path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(root / CACHE_DIR / BLOBS / blob, path)
-            _used(root / CACHE_DIR / BLOBS / blob)
+            data = blob_bytes(root, blob)
+            if data is None:
+                raise OSError(f"blob {blob} is gone or damaged")
+            place_blob(root, blob, data, path)
     except (OSError, ValueError, KeyError, TypeError):  # a miss, or a file trimmed meanwhile
         if target.is_dir():
             shutil.rmtree(target, ignore_errors=True)
@@ -166,14 +168,53 @@ def store_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int
     folder = target.is_dir()
     listing = output_files(target)
     for rel, blob, _ in listing:
-        stored = root / CACHE_DIR / BLOBS / blob
-        if stored.is_file():
+        stored = _entry(root, BLOBS, blob)
+        if os.path.isfile(stored):
             _used(stored)
         else:
-            atomic_write(stored, (target / rel if folder else target).read_bytes())
+            atomic_write(Path(stored), (target / rel if folder else target).read_bytes())
     # Written even if there: an entry whose file was trimmed is a miss, and the output was made again.
     atomic_write(root / CACHE_DIR / "outputs" / f"{key}.json", json.dumps({"folder": folder, "files": listing}))
     return listing
+
+
+def put_blob(root: Path, data: bytes) -> str:
+    """Store ``data`` under its sha256 in ``.cache/blobs/``; return the sha256."""
+    blob = hashlib.sha256(data).hexdigest()
+    stored = _entry(root, BLOBS, blob)
+    if os.path.isfile(stored):
+        _used(stored)
+    else:
+        atomic_write(Path(stored), data)
+    return blob
+
+
+def blob_bytes(root: Path, blob: str) -> bytes | None:
+    """A stored file's content, checked against its sha256 (a file in ``dist/`` may be a hard
+    link to it, and something may have written to that file in place): None if gone or changed."""
+    try:
+        with open(_entry(root, BLOBS, blob), "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != blob:
+        os.unlink(_entry(root, BLOBS, blob))  # so that the next build stores it again
+        return None
+    return data
+
+
+def place_blob(root: Path, blob: str, data: bytes, target: Path) -> None:
+    """Put a stored file (its checked ``data``, from ``blob_bytes``) at ``target``: as a hard
+    link, which costs no new file (creating hundreds of files is most of a site's writing
+    time on some file systems), or else as a copy."""
+    stored = _entry(root, BLOBS, blob)
+    target.unlink(missing_ok=True)
+    try:
+        os.link(stored, target)
+    except OSError:  # trimmed meanwhile, or another file system
+        target.write_bytes(data)
+    else:
+        _used(stored)
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

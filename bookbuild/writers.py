@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .ast import visit
-from .cache import digest, get_pickle, put_pickle, tool_versions
+from .cache import blob_bytes, digest, get_pickle, place_blob, put_blob, put_pickle, tool_versions
 from .fonts import font_face_css, font_files
 from .model import API_VERSION, Edition, EditionPart
 from .pandoc import write
@@ -57,8 +57,8 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
                      *(part.outline_key for part in edition.parts))
     parts = edition.parts
     keys = [digest(context, part.key) for part in parts]
-    remembered = {"index.html": get_pickle(root, "pages", digest(context, "index.html"))}
-    remembered.update((part.page, get_pickle(root, "pages", key)) for part, key in zip(parts, keys) if part.page)
+    remembered = {"index.html": _remembered_page(root, digest(context, "index.html"))}
+    remembered.update((part.page, _remembered_page(root, key)) for part, key in zip(parts, keys) if part.page)
     stale = {i for i, part in enumerate(parts) if remembered.get(part.page) is None}
     if remembered["index.html"] is None:  # a new outline: every chapter, most by its outline
         given = set(range(len(parts)))
@@ -75,10 +75,10 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     fresh = [("index.html", digest(context, "index.html"))] if remembered["index.html"] is None else []
     fresh += [(parts[i].page, keys[i]) for i in stale if parts[i].page]
     for name, key in fresh:
-        put_pickle(root, "pages", key, (out_dir / name).read_bytes())
+        put_pickle(root, "pages", key, put_blob(root, (out_dir / name).read_bytes()))
     for name, page in remembered.items():
         if page is not None:
-            (out_dir / name).write_bytes(page)
+            place_blob(root, *page, out_dir / name)
     _copy_images(parts, set(range(len(parts))) - given, root, out_dir)
     css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
     (out_dir / "book.css").write_text(css, "utf-8")
@@ -86,6 +86,13 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     for font in font_files():
         shutil.copyfile(font, out_dir / "fonts" / font.name)
     return out_dir / "index.html"
+
+
+def _remembered_page(root: Path, key: str) -> tuple[str, bytes] | None:
+    """A page remembered under ``key``: its sha256 in ``.cache/blobs/`` and its checked content."""
+    blob = get_pickle(root, "pages", key)
+    data = blob_bytes(root, blob) if isinstance(blob, str) else None
+    return (blob, data) if data is not None else None
 
 
 def _needed_by(parts: tuple[EditionPart, ...], stale: set[int]) -> set[int]:

@@ -210,6 +210,33 @@ def test_an_output_whose_files_left_the_cache_is_made_again(tmp_path: Path) -> N
     assert _files(root / "dist") == site
 
 
+def test_a_page_written_to_in_place_is_not_served_again(tmp_path: Path) -> None:
+    """An unchanged page is put in the site as a hard link to its stored copy (.cache/blobs/):
+    writing to dist/'s file in place writes to that copy too, which is then never used."""
+    root = make_book(tmp_path / "book")
+    first = root / "chapters/en/first.md"
+    assert run(root, "build", "--format", "html").returncode == 0
+    first.write_text(first.read_text().replace("A paragraph with", "An edited paragraph with"))
+    assert run(root, "build", "--format", "html").returncode == 0
+    page = root / "dist/en/html/second.html"
+    good = page.read_bytes()
+    assert page.stat().st_nlink > 1  # the stored copy, linked
+    with open(page, "r+b") as handle:  # as an editor that keeps hard links does
+        handle.write(b"<!-- edited by hand -->")
+    first.write_text(first.read_text().replace("An edited paragraph", "A twice edited paragraph"))
+    assert run(root, "build", "--format", "html").returncode == 0
+    assert page.read_bytes() == good
+    with open(page, "r+b") as handle:  # the whole site, from the cache this time
+        handle.write(b"<!-- edited by hand -->")
+    shutil.rmtree(root / "dist")
+    assert run(root, "build", "--format", "html").returncode == 0
+    assert page.read_bytes() == good
+    cold = tmp_path / "cold"
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns(".cache", "dist"))
+    assert run(cold, "build", "--format", "html").returncode == 0
+    assert _differences(root / "dist", cold / "dist") == []
+
+
 def test_a_translation_with_every_section_does_not_parse_its_source(tmp_path: Path) -> None:
     """Its sections replace all of the source's: after an edit of the source, only the source
     edition parses it (the French one templates it differently: its table is in French)."""
