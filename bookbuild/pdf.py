@@ -104,7 +104,8 @@ def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[
     line says how many chunks are laid out, in ``counted`` (a format with two {}), then what is
     still being written.  Returns the layouts, and what each function returned."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
-    todo = [key for key in wanted if not has_pickle(root, KIND, key)]
+    # The longest first (a chunk's HTML measures its layout's time): the short ones fill the cores at the end.
+    todo = sorted((key for key in wanted if not has_pickle(root, KIND, key)), key=lambda key: -len(wanted[key][1]))
     made: dict[str, ChunkLayout] = {}
     if todo:
         progress.status(counted.format(0, len(todo)))
