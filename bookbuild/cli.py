@@ -165,6 +165,7 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
     ``meanwhile()`` runs while the editions are prepared by worker processes; ``then(edition)``,
     if given, runs in the worker that made an edition without errors, on it."""
     from .load import load
+    from .locale_text import language_name
     from .pandoc import check_templates
     from .stamp import source_date_epoch
     from .stylesheet_check import check_print_stylesheet
@@ -178,12 +179,15 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
     epoch = source_date_epoch(root) if epoch is None else epoch
     stylesheet: list[Diagnostic] = []
 
+    langs = (book.config.language, *book.languages)
+
     def alongside() -> None:  # WeasyPrint reads the stylesheet here while the workers make the editions
         stylesheet.extend(check_print_stylesheet(root))
+        for lang in langs:  # and Babel each language's data, for the download page (10-20 ms each)
+            language_name(lang)
         if meanwhile:
             meanwhile()
 
-    langs = (book.config.language, *book.languages)
     if progress:
         progress.status(f"preparing {'and writing ' if then else ''}the editions ({', '.join(langs)})")
     editions, made = [], {}
@@ -305,8 +309,10 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
 
     progress.status("reading and checking the book")
     with staging(root) as stage:
-        def write_here(edition):  # in the worker that has just made the edition
-            return render_here(edition, formats, stage) if not langs or edition.lang in langs else None
+        def write_here(edition):  # in the worker that has just made the edition (and loaded its locale)
+            if langs and edition.lang not in langs:
+                return None
+            return render_here(edition, formats, stage), write_edition_files(edition, stage / edition.lang)
 
         # Without a PDF, each worker writes the edition it made into the staging folder at
         # once; with one, the PDFs' layout spreads every edition's chapters over the cores.
@@ -334,10 +340,11 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
         warnings = problems
         if then is None:
             built, fresh, problems = render_all(chosen, formats, stage, progress)
+            files = {e.lang: write_edition_files(e, stage / e.lang) for e in chosen}
         else:
-            built, fresh, problems = collect([written[e.lang] for e in chosen], progress)
-        extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}")
-                  for e in chosen for name in write_edition_files(e, stage / e.lang)]
+            built, fresh, problems = collect([written[e.lang][0] for e in chosen], progress)
+            files = {e.lang: written[e.lang][1] for e in chosen}
+        extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}") for e in chosen for name in files[e.lang]]
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)
             return EXIT_PROBLEMS, []
