@@ -10,6 +10,7 @@ trim that runs at most once a day after a good build (``trim``).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -198,7 +199,8 @@ def blob_bytes(root: Path, blob: str) -> bytes | None:
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != blob:
-        os.unlink(_entry(root, BLOBS, blob))  # so that the next build stores it again
+        with contextlib.suppress(OSError):  # so that the next build stores it again
+            os.unlink(_entry(root, BLOBS, blob))
         return None
     return data
 
