@@ -20,6 +20,7 @@ import shutil
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 CACHE_DIR = ".cache"
@@ -169,11 +170,7 @@ def store_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int
     folder = target.is_dir()
     listing = output_files(target)
     for rel, blob, _ in listing:
-        stored = _entry(root, BLOBS, blob)
-        if os.path.isfile(stored):
-            _used(stored)
-        else:
-            atomic_write(Path(stored), (target / rel if folder else target).read_bytes())
+        _keep_blob(root, blob, (target / rel if folder else target).read_bytes)
     # Written even if there: an entry whose file was trimmed is a miss, and the output was made again.
     atomic_write(root / CACHE_DIR / "outputs" / f"{key}.json", json.dumps({"folder": folder, "files": listing}))
     return listing
@@ -182,12 +179,17 @@ def store_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int
 def put_blob(root: Path, data: bytes) -> str:
     """Store ``data`` under its sha256 in ``.cache/blobs/``; return the sha256."""
     blob = hashlib.sha256(data).hexdigest()
+    _keep_blob(root, blob, lambda: data)
+    return blob
+
+
+def _keep_blob(root: Path, blob: str, read: Callable[[], bytes]) -> None:
+    """Store the content ``read()`` returns under its sha256 ``blob``, unless it is there."""
     stored = _entry(root, BLOBS, blob)
     if os.path.isfile(stored):
         _used(stored)
     else:
-        atomic_write(Path(stored), data)
-    return blob
+        atomic_write(Path(stored), read())
 
 
 def blob_bytes(root: Path, blob: str) -> bytes | None:
