@@ -195,14 +195,15 @@ def _keep_blob(root: Path, blob: str, read: Callable[[], bytes]) -> None:
 def blob_bytes(root: Path, blob: str) -> bytes | None:
     """A stored file's content, checked against its sha256 (a file in ``dist/`` may be a hard
     link to it, and something may have written to that file in place): None if gone or changed."""
+    stored = _entry(root, BLOBS, blob)
     try:
-        with open(_entry(root, BLOBS, blob), "rb") as handle:
+        with open(stored, "rb") as handle:
             data = handle.read()
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != blob:
         with contextlib.suppress(OSError):  # so that the next build stores it again
-            os.unlink(_entry(root, BLOBS, blob))
+            os.unlink(stored)
         return None
     return data
 

@@ -2,9 +2,10 @@
 
 Each output's cache key covers the edition's resolved AST, its words and
 metadata, every file under templates/ and images/, and the tool versions.
-An unchanged output is copied from ``.cache/``.  The PDFs' chunks are laid
-out first, on every core; then the outputs are written, each checked and
-remembered by the worker that wrote it, by a pool of processes, one per core.
+An unchanged output is put in place from ``.cache/``, as hard links to its
+checked files.  The PDFs' chunks are laid out first, on every core; then the
+outputs are written, each checked and remembered by the worker that wrote it,
+by a pool of processes, one per core.
 A build without a PDF has no layout to share out: each edition is written by
 the worker that made it, as soon as it is made (``render_here``).
 """
