@@ -162,7 +162,7 @@ class Gathered:
 def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progress | None = None,
            then=None) -> Gathered:
     """Load and check everything, and prepare every edition: nothing is published.
-    ``meanwhile()`` runs while the editions are prepared by worker processes; ``then(edition)``,
+    ``meanwhile(languages)`` runs while the editions are prepared by worker processes; ``then(edition)``,
     if given, runs in the worker that made an edition without errors, on it."""
     from .load import load
     from .locale_text import language_name
@@ -186,7 +186,7 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
         for lang in langs:  # and Babel each language's data, for the download page (10-20 ms each)
             language_name(lang)
         if meanwhile:
-            meanwhile()
+            meanwhile(langs)
 
     if progress:
         progress.status(f"preparing {'and writing ' if then else ''}the editions ({', '.join(langs)})")
@@ -370,7 +370,7 @@ def import_build_modules() -> None:
 def _ready_typesetter(root: Path):
     from .pdf_layout import load_styling
 
-    return lambda: load_styling(root)
+    return lambda langs: load_styling(root, langs)
 
 
 def report(problems: list[Diagnostic], strict: bool) -> int:

@@ -8,7 +8,10 @@ The PDF is laid out in chunks, the front matter and then each chapter
 chunk's first page and each anchor's page, and the chunks whose numbers
 changed are laid out again, until they hold.  The first guess is what the
 last build found, so after an edit that moves no page only the edited
-chapter is laid out again.
+chapter is laid out again.  A chunk's worker settles two of its numbers
+itself (``pdf_worker.py``): its first page, from the chunks before it, and
+the pages of its own anchors, put in place without a second layout; so a
+cold build lays out again only the chunks that name other chunks' pages.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from .model import Edition
 from .pdf_chunks import CutBook, chunk_html, cut
 from .pdf_html import print_html
 from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
-from .pdf_layout import lay_out as lay_out_chunk
+from .pdf_worker import ChunkJob, PageCounts, lay_out_job
 from .progress import Progress
 from .writers import TEMPLATES
 
@@ -56,37 +59,43 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress,
     root = editions[0].book.root
     languages = ", ".join(e.lang for e in editions)
     progress.status(f"pdf: writing the print HTML ({languages})")
-    css = load_styling(root)  # once, before the workers are forked: they inherit it
+    css = load_styling(root, [e.lang for e in editions])  # before the workers are forked: they inherit it
     books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions,
                                                                      waiting=progress.tick)))
     guesses = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
     known = {lang: guess is not None for lang, guess in guesses.items()}  # else a cold build's guess
-    pending = {lang: _chunk_htmls(books[lang], *(guess or ([1] * len(books[lang].chunks), {})))
-               for lang, guess in guesses.items()}  # each chunk's HTML, with the numbers to try
+    numbers = {lang: guess or ([1] * len(books[lang].chunks), {}) for lang, guess in guesses.items()}
+    pending = {lang: _chunk_htmls(books[lang], *numbers[lang]) for lang in numbers}  # with the numbers to try
     plans: dict[str, PdfPlan] = {}
     fresh = dict.fromkeys(pending, 0)
     extras, beside = list(alongside), []
     for attempt in range(1, MAX_PASSES + 1):
         keys = {lang: [layout_key(html, css, inputs) for html in htmls] for lang, htmls in pending.items()}
         final = all(known[lang] for lang in pending) or attempt == MAX_PASSES
-        # Laid out from guesses, a chunk is only measured: its numbers will change.
-        made, ran = _lay_out_missing(editions, css, {key: (lang, html, known[lang] or attempt == MAX_PASSES)
-                                                     for lang in pending
-                                                     for key, html in zip(keys[lang], pending[lang])},
-                                     progress, f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})",
-                                     extras if final else [])
+        # Laid out from a cold build's guesses, a chunk is drawn only if it settles its own numbers.
+        jobs = {key: ChunkJob(lang, index, numbers[lang][0][index], numbers[lang][1], html,
+                              known[lang] or attempt == MAX_PASSES)
+                for lang in pending for index, (key, html) in enumerate(zip(keys[lang], pending[lang]))}
+        made, remembered, ran = _lay_out_missing(editions, books, css, inputs, jobs, progress,
+                                                 f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})",
+                                                 extras if final else [])
         if final and extras:
             extras, beside = [], ran
         for lang in list(pending):
-            layouts = [made.get(key) or _layout(root, key) for key in keys[lang]]
+            laid_out = [made.get(key) or remembered.get(key) or (key, _layout(root, key)) for key in keys[lang]]
+            layouts = [layout for _, layout in laid_out]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
-            found, known[lang] = _numbers(layouts), True
-            again = _chunk_htmls(books[lang], *found)
-            if (again != pending[lang] or not all(l.pdf for l in layouts)) and attempt < MAX_PASSES:
+            numbers[lang], known[lang] = _numbers(layouts), True
+            again = _chunk_htmls(books[lang], *numbers[lang])
+            # Done when each chunk's layout is of its HTML with the numbers found, and drawn.
+            done = again == pending[lang] and all(l.pdf for l in layouts) and \
+                all(laid == key for (laid, _), key in zip(laid_out, keys[lang]))
+            if not done and attempt < MAX_PASSES:
                 pending[lang] = again  # the numbers moved: lay out again the chunks that show them
                 continue
-            plans[lang] = PdfPlan(lang, tuple(keys[lang]), tuple(_blank_after(layouts)), attempt, fresh[lang])
-            _remember_numbers(root / PAGES_CACHE / f"{lang}.json", books[lang], found)
+            plans[lang] = PdfPlan(lang, tuple(laid for laid, _ in laid_out), tuple(_blank_after(layouts)), attempt,
+                                  fresh[lang])
+            _remember_numbers(root / PAGES_CACHE / f"{lang}.json", books[lang], numbers[lang])
             del pending[lang]
         if not pending:
             break
@@ -96,37 +105,49 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress,
     return plans, beside + list(forked_map(lambda work: work[1](), extras))  # the work no pass took, if any
 
 
-def _lay_out_missing(editions: list[Edition], css: str, wanted: dict[str, tuple[str, str, bool]],
-                     progress: Progress, counted: str, alongside: list[tuple[str, Callable]]
-                     ) -> tuple[dict[str, ChunkLayout], list]:
-    """Lay out, on every core, the chunks (key -> language, HTML, write?) that are not remembered,
-    and run the ``alongside`` (name, function) pairs after them on the same workers; the status
-    line says how many chunks are laid out, in ``counted`` (a format with two {}), then what is
-    still being written.  Returns the layouts, and what each function returned."""
+def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: str, inputs: str,
+                     jobs: dict[str, ChunkJob], progress: Progress, counted: str,
+                     alongside: list[tuple[str, Callable]]) -> tuple[dict, dict, list]:
+    """Lay out, on every core, the chunks (key -> job) that are not remembered, and run the
+    ``alongside`` (name, function) pairs after them on the same workers; the status line says
+    how many chunks are laid out, in ``counted`` (a format with two {}), then what is still
+    being written.  Returns the layouts made and those read from the cache meanwhile (for each
+    key, the key of the HTML laid out, its numbers settled by the worker, ``pdf_worker.py``,
+    and its layout), and what each function returned."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
-    # The longest first (a chunk's HTML measures its layout's time): the short ones fill the cores at the end.
-    todo = sorted((key for key in wanted if not has_pickle(root, KIND, key)), key=lambda key: -len(wanted[key][1]))
-    made: dict[str, ChunkLayout] = {}
+    # In the book's order, so that a chunk's worker finds the chunks before it laid out.
+    todo = sorted((key for key in jobs if not has_pickle(root, KIND, key)),
+                  key=lambda key: (jobs[key].index, list(books).index(jobs[key].lang)))
+    counts = PageCounts({lang: len(book.chunks) for lang, book in books.items()})
+    made: dict[str, tuple[str, ChunkLayout]] = {}
+    remembered = {}
+    busy, langs = set(todo), {jobs[key].lang for key in todo}
+    for key, job in jobs.items():
+        if key not in busy and job.lang in langs:  # the workers need its page count
+            remembered[key] = (key, _layout(root, key))
+            counts.set(job.lang, job.index, remembered[key][1].pages)
     if todo:
         progress.status(counted.format(0, len(todo)))
 
     def work(item):
         if isinstance(item, tuple):
             return item[1]()
-        return lay_out_chunk(root, item, wanted[item][1], css, identifier, write=wanted[item][2])
+        job = jobs[item]
+        return lay_out_job(root, job, books[job.lang], css, inputs, identifier, counts)
 
     results = forked_map(work, todo + alongside, waiting=progress.tick)
-    for key, layout in zip(todo, results):
-        made[key] = layout
-        progress.status(counted.format(len(made), len(todo)))
-    before = counted.format(len(made), len(todo)) + "; " if todo else ""
+    laid = 0
+    for key, result in zip(todo, results):
+        made[key], laid = result, laid + 1
+        progress.status(counted.format(laid, len(todo)))
+    before = counted.format(laid, len(todo)) + "; " if todo else ""
     ran = list(progress.writing([name for name, _ in alongside], results, before))
     ran += list(results)  # none: this ends the workers
     by_lang = {e.lang: e for e in editions}
-    refused = [_refusal(url, root, by_lang[wanted[key][0]]) for key, layout in made.items() for url in layout.refused]
+    refused = [_refusal(url, root, by_lang[jobs[key].lang]) for key in todo for url in made[key][1].refused]
     if refused:
         raise BuildFailed(refused)
-    return made, ran
+    return made, remembered, ran
 
 
 @dataclass(frozen=True)

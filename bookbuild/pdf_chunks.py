@@ -32,6 +32,8 @@ class Chunk:
     body: str  # this chunk's part of <body>
     ids: frozenset[str]  # the anchors it holds
     footnotes: int  # how many footnotes it has
+    xrefs: frozenset[str]  # the anchors whose page its cross-references print
+    toc: frozenset[str]  # the anchors whose page its contents print
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ def cut(html: str) -> CutBook:
     bounds = [at for at, _ in cuts] + [body_end]
     title = re.search(r"<title>(.*?)</title>", html, re.S)
     return CutBook(html[:head_end], htmlmod.unescape(title.group(1)) if title else "", tuple(
-        Chunk(name, html[a:b], frozenset(_ID.findall(html, a, b)), len(_FOOTNOTE.findall(html, a, b)))
+        Chunk(name, html[a:b], frozenset(_ID.findall(html, a, b)), len(_FOOTNOTE.findall(html, a, b)),
+              frozenset(m.group(2) for m in _XREF_PAGE.finditer(html, a, b)), frozenset(_TOC_LINK.findall(html, a, b)))
         for (_, name), a, b in zip(cuts, bounds, bounds[1:])))
 
 

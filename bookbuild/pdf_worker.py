@@ -1,0 +1,118 @@
+"""One chunk of the PDF laid out in a worker, with the numbers it can settle itself.
+
+The pass that lays out chunks (``pdf.py``) gives each a first guess at its
+numbers: where it starts, and the pages of the anchors it names.  Two of
+these the worker can settle without waiting for another pass:
+
+- **where it starts**, once every chunk before it in its edition has been
+  laid out: the workers share each chunk's page count (``PageCounts``);
+- **the pages of its own anchors** ("Table 1 on page 11", the table being
+  in the same chapter), found by its own layout and put in place by
+  ``pdf_renumber`` instead of a second layout.
+
+A chunk whose numbers are all settled is drawn at once.  One that names an
+anchor in a chunk not laid out yet is only measured, as before: the next
+pass lays it out with the numbers this one found.
+"""
+from __future__ import annotations
+
+import mmap
+import time
+from dataclasses import dataclass
+
+from .cache import get_pickle
+from .pdf_chunks import CutBook, chunk_html
+from .pdf_layout import KIND, ChunkLayout, anchors_of, finish, layout_key, render
+from .pdf_renumber import renumber
+
+UNKNOWN, UNDER_WAY = -2, -1  # a chunk's slot: not laid out in this pass (yet), or being laid out
+WAIT_S = 0.005
+MAX_WAIT_S = 600.0  # a worker that died leaves its slot "under way": give up, the next pass sorts it out
+MAX_LAYOUTS = 4
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    lang: str
+    index: int  # the chunk's place in its edition
+    start: int  # the guess at its first page
+    pages: dict  # the guesses at the anchors' pages (anchor -> page)
+    html: str  # the chunk's HTML with these numbers
+    write: bool  # draw it even if its numbers are not all settled (they are the last build's)
+
+
+class PageCounts:
+    """Each chunk's page count, in memory shared by the workers of one pass (they are forked
+    after it is made, and inherit it)."""
+
+    def __init__(self, chunks: dict[str, int]):
+        self._first, total = {}, 0
+        for lang, count in chunks.items():
+            self._first[lang], total = total, total + count
+        self._memory = mmap.mmap(-1, max(4, 4 * total))  # anonymous and shared
+        self._slots = memoryview(self._memory).cast("i")
+        for slot in range(total):
+            self._slots[slot] = UNKNOWN
+
+    def set(self, lang: str, index: int, value: int) -> None:
+        self._slots[self._first[lang] + index] = value
+
+    def start(self, lang: str, index: int, wait: bool) -> int | None:
+        """The chunk's first page, from the page counts of the chunks before it; None if
+        one is not known.  If ``wait``, waits for those being laid out."""
+        page, given_up = 1, time.monotonic() + MAX_WAIT_S
+        for slot in range(self._first[lang], self._first[lang] + index):
+            while wait and self._slots[slot] == UNDER_WAY and time.monotonic() < given_up:
+                time.sleep(WAIT_S)
+            count = self._slots[slot]
+            if count < 0:
+                return None
+            page += count + count % 2  # each chapter starts on a recto
+        return page
+
+
+def lay_out_job(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
+                counts: PageCounts) -> tuple[str, ChunkLayout]:
+    """Lay out the chunk, settling what numbers it can; draw and remember it if they are all
+    settled, or if ``job.write``.  Returns the key of the HTML laid out, and its layout."""
+    counts.set(job.lang, job.index, UNDER_WAY)
+    try:
+        key, layout = _lay_out(root, job, book, css, inputs, identifier, counts)
+    except BaseException:
+        counts.set(job.lang, job.index, UNKNOWN)
+        raise
+    counts.set(job.lang, job.index, layout.pages)
+    return key, layout
+
+
+def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
+             counts: PageCounts) -> tuple[str, ChunkLayout]:
+    known_start = counts.start(job.lang, job.index, wait=False)
+    start = job.start if known_start is None else known_start
+    pages, html = job.pages, job.html
+    if start != job.start:
+        html = chunk_html(book, job.index, start, pages)
+    chunk = book.chunks[job.index]
+    document, refused = render(root, html, css)
+    settled = False  # the layout shows the numbers it finds
+    for _ in range(MAX_LAYOUTS):
+        local = anchors_of(document)
+        if known_start is None:  # after this layout, the chunks before it have likely been laid out
+            known_start = counts.start(job.lang, job.index, wait=True)
+        begin = start if known_start is None else known_start
+        own = {name: begin + page - 1 for name, page in local.items()}
+        again = chunk_html(book, job.index, begin, {**pages, **own})
+        if again == html:
+            settled = True
+            break
+        if begin == start and all(pages.get(name) == own[name] for name in chunk.toc & own.keys()) \
+                and renumber(document, pages, {name: own[name] for name in chunk.xrefs & own.keys()}):
+            pages, html, settled = {**pages, **own}, again, True
+            break
+        start, pages, html = begin, {**pages, **own}, again
+        document, refused = render(root, html, css)
+    key = layout_key(html, css, inputs)
+    known = settled and known_start == start and chunk.xrefs | chunk.toc <= pages.keys()
+    write = job.write or known
+    cached = get_pickle(root, KIND, key) if write else None
+    return key, cached or finish(root, key, document, refused, identifier, write)
