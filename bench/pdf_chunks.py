@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 from bookbuild.cache import tree_digest  # noqa: E402
 from bookbuild.cli import gather  # noqa: E402
 from bookbuild.pdf import lay_out, write_pdf  # noqa: E402
+from bookbuild.pdf_chunks import cut  # noqa: E402
 from bookbuild.pdf_html import print_html  # noqa: E402
 from bookbuild.pdf_layout import stylesheet_text  # noqa: E402
 from bookbuild.progress import Progress  # noqa: E402
@@ -50,12 +51,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "book"
         shutil.copytree(source, root, ignore=shutil.ignore_patterns(".cache", "dist", ".git"))
-        _, editions, _ = gather(root)
-        edition = editions[0]
+        edition = gather(root).editions[0]
         inputs = tree_digest(root / "templates", root / "images")
         pages, whole = timed(lambda: one_pass(root, print_html(edition)))
         print(f"one whole layout and write: {whole:.1f} s, {pages} pages")
-        (plans, _), cold = timed(lambda: lay_out([edition], inputs, Progress(time.monotonic(), sys.stdout)))
+        books = {edition.lang: cut(print_html(edition))}
+        plans, cold = timed(lambda: lay_out([edition], books, inputs, Progress(time.monotonic(), sys.stdout)))
         print(f"chunks from a cold cache: {cold:.1f} s")
         _, join = timed(lambda: write_pdf(edition, plans[edition.lang], root / "joined.pdf"))
         from pypdf import PdfReader
@@ -65,8 +66,9 @@ def main() -> None:
         chapters = sorted((root / "chapters" / edition.lang).glob("*.md"))
         middle = chapters[len(chapters) // 2]
         middle.write_text(middle.read_text("utf-8") + "\nOne more sentence, for the benchmark.\n", "utf-8")
-        _, editions, _ = gather(root)
-        _, edit = timed(lambda: lay_out([editions[0]], inputs, Progress(time.monotonic(), sys.stdout)))
+        edition = gather(root).editions[0]
+        books = {edition.lang: cut(print_html(edition))}
+        _, edit = timed(lambda: lay_out([edition], books, inputs, Progress(time.monotonic(), sys.stdout)))
         print(f"chunks after editing {middle.name}: {edit:.1f} s")
 
 

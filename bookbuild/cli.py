@@ -305,21 +305,22 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
                 langs: list[str]) -> tuple[int, list[Diagnostic]]:
     from .downloads import write_edition_files
     from .publish import Output, publish, staging
-    from .render import collect, render_all, render_here
+    from .render import collect, pdf_ready, render_here, render_pdfs
 
     progress.status("reading and checking the book")
     with staging(root) as stage:
         def write_here(edition):  # in the worker that has just made the edition (and loaded its locale)
             if langs and edition.lang not in langs:
                 return None
-            return render_here(edition, formats, stage), write_edition_files(edition, stage / edition.lang)
+            rendered = render_here(edition, [f for f in formats if f != "pdf"], stage)
+            pdf = pdf_ready(edition, stage) if "pdf" in formats else None
+            return rendered, write_edition_files(edition, stage / edition.lang), pdf
 
-        # Without a PDF, each worker writes the edition it made into the staging folder at
-        # once; with one, the PDFs' layout spreads every edition's chapters over the cores.
+        # Each worker writes the edition it made into the staging folder at once, and its
+        # print HTML; the PDFs' layout then spreads every edition's chapters over the cores.
         # WeasyPrint takes a second to import: the PDF's typesetter is readied while the
         # editions are prepared.
-        then = None if "pdf" in formats else write_here
-        gathered = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress, then)
+        gathered = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress, write_here)
         book, editions, problems, written = gathered.book, gathered.editions, gathered.problems, gathered.then
         progress(f"checked {len(editions)} edition(s)")
         declared = book.config.all_languages
@@ -338,12 +339,11 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
                   file=sys.stderr)
             return EXIT_OK, problems
         warnings = problems
-        if then is None:
-            built, fresh, problems = render_all(chosen, formats, stage, progress)
-            files = {e.lang: write_edition_files(e, stage / e.lang) for e in chosen}
-        else:
-            built, fresh, problems = collect([written[e.lang][0] for e in chosen], progress)
-            files = {e.lang: written[e.lang][1] for e in chosen}
+        built, fresh, problems = collect([written[e.lang][0] for e in chosen], progress)
+        files = {e.lang: written[e.lang][1] for e in chosen}
+        if "pdf" in formats:
+            pdfs = render_pdfs(chosen, [written[e.lang][2] for e in chosen], stage, progress)
+            built, fresh, problems = built + pdfs[0], fresh + pdfs[1], problems + pdfs[2]
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}") for e in chosen for name in files[e.lang]]
         if report(problems, strict):
             print("build.py: the built editions have broken links; dist/ is unchanged", file=sys.stderr)

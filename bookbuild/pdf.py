@@ -16,7 +16,6 @@ cold build lays out again only the chunks that name other chunks' pages.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,7 @@ from .cache import has_pickle, needed_pickle
 from .diagnostics import BuildFailed, error
 from .forked import forked_map
 from .model import Edition
-from .pdf_chunks import CutBook, chunk_html, cut
-from .pdf_html import print_html
+from .pdf_chunks import CutBook, chunk_html
 from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
 from .pdf_worker import ChunkJob, PageCounts, lay_out_job
 from .progress import Progress
@@ -48,39 +46,27 @@ def _refusal(url: str, root: Path, edition: Edition):
     return error("S002", where, line, f"refused to fetch {url}", "the PDF may use only files inside the project")
 
 
-def lay_out(editions: list[Edition], inputs: str, progress: Progress,
-            alongside: Sequence[tuple[str, Callable]] = ()) -> tuple[dict[str, "PdfPlan"], list]:
-    """Lay out every edition's PDF chunk by chunk, on every core, until its numbers hold.
-
-    The ``alongside`` work (writing the other formats: what the status line calls
-    it, and a function) shares the workers of the first pass that writes layouts,
-    the last one as a rule: it fills the cores that the pass's longest chunks
-    leave idle.  Returns the plans, and what each function returned."""
+def lay_out(editions: list[Edition], books: dict[str, CutBook], inputs: str, progress: Progress
+            ) -> dict[str, "PdfPlan"]:
+    """Lay out every edition's PDF (its print HTML cut into ``books``, by language) chunk by
+    chunk, on every core, until its numbers hold.  Returns the plans."""
     root = editions[0].book.root
     languages = ", ".join(e.lang for e in editions)
-    progress.status(f"pdf: writing the print HTML ({languages})")
     css = load_styling(root, [e.lang for e in editions])  # before the workers are forked: they inherit it
-    books = dict(zip((e.lang for e in editions), forked_map(lambda e: cut(print_html(e)), editions,
-                                                                     waiting=progress.tick)))
     guesses = {e.lang: _remembered_numbers(root / PAGES_CACHE / f"{e.lang}.json", books[e.lang]) for e in editions}
     known = {lang: guess is not None for lang, guess in guesses.items()}  # else a cold build's guess
     numbers = {lang: guess or ([1] * len(books[lang].chunks), {}) for lang, guess in guesses.items()}
     pending = {lang: _chunk_htmls(books[lang], *numbers[lang]) for lang in numbers}  # with the numbers to try
     plans: dict[str, PdfPlan] = {}
     fresh = dict.fromkeys(pending, 0)
-    extras, beside = list(alongside), []
     for attempt in range(1, MAX_PASSES + 1):
         keys = {lang: [layout_key(html, css, inputs) for html in htmls] for lang, htmls in pending.items()}
-        final = all(known[lang] for lang in pending) or attempt == MAX_PASSES
         # Laid out from a cold build's guesses, a chunk is drawn only if it settles its own numbers.
         jobs = {key: ChunkJob(lang, index, numbers[lang][0][index], numbers[lang][1], html,
                               known[lang] or attempt == MAX_PASSES)
                 for lang in pending for index, (key, html) in enumerate(zip(keys[lang], pending[lang]))}
-        made, remembered, ran = _lay_out_missing(editions, books, css, inputs, jobs, progress,
-                                                 f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})",
-                                                 extras if final else [])
-        if final and extras:
-            extras, beside = [], ran
+        made, remembered = _lay_out_missing(editions, books, css, inputs, jobs, progress,
+                                            f"pdf: pass {attempt}: laid out {{}} of {{}} chunks ({languages})")
         for lang in list(pending):
             laid_out = [made.get(key) or remembered.get(key) or (key, _layout(root, key)) for key in keys[lang]]
             layouts = [layout for _, layout in laid_out]
@@ -102,18 +88,15 @@ def lay_out(editions: list[Edition], inputs: str, progress: Progress,
     for plan in plans.values():
         progress(f"{plan.lang}: pdf: {plan.fresh} chunk layout{'s' if plan.fresh != 1 else ''} "
                  f"for {len(plan.keys)} chunks, {plan.passes} pass{'es' if plan.passes > 1 else ''}")
-    return plans, beside + list(forked_map(lambda work: work[1](), extras))  # the work no pass took, if any
+    return plans
 
 
 def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: str, inputs: str,
-                     jobs: dict[str, ChunkJob], progress: Progress, counted: str,
-                     alongside: list[tuple[str, Callable]]) -> tuple[dict, dict, list]:
-    """Lay out, on every core, the chunks (key -> job) that are not remembered, and run the
-    ``alongside`` (name, function) pairs after them on the same workers; the status line says
-    how many chunks are laid out, in ``counted`` (a format with two {}), then what is still
-    being written.  Returns the layouts made and those read from the cache meanwhile (for each
-    key, the key of the HTML laid out, its numbers settled by the worker, ``pdf_worker.py``,
-    and its layout), and what each function returned."""
+                     jobs: dict[str, ChunkJob], progress: Progress, counted: str) -> tuple[dict, dict]:
+    """Lay out, on every core, the chunks (key -> job) that are not remembered; the status line
+    says how many are laid out, in ``counted`` (a format with two {}).  Returns the layouts made
+    and those read from the cache meanwhile: for each key, the key of the HTML laid out (its
+    numbers settled by the worker, ``pdf_worker.py``) and its layout."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
     # In the book's order, so that a chunk's worker finds the chunks before it laid out.
     todo = sorted((key for key in jobs if not has_pickle(root, KIND, key)),
@@ -129,25 +112,18 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
     if todo:
         progress.status(counted.format(0, len(todo)))
 
-    def work(item):
-        if isinstance(item, tuple):
-            return item[1]()
-        job = jobs[item]
+    def work(key: str):
+        job = jobs[key]
         return lay_out_job(root, job, books[job.lang], css, inputs, identifier, counts)
 
-    results = forked_map(work, todo + alongside, waiting=progress.tick)
-    laid = 0
-    for key, result in zip(todo, results):
-        made[key], laid = result, laid + 1
-        progress.status(counted.format(laid, len(todo)))
-    before = counted.format(laid, len(todo)) + "; " if todo else ""
-    ran = list(progress.writing([name for name, _ in alongside], results, before))
-    ran += list(results)  # none: this ends the workers
+    for key, result in zip(todo, forked_map(work, todo, waiting=progress.tick)):
+        made[key] = result
+        progress.status(counted.format(len(made), len(todo)))
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[jobs[key].lang]) for key in todo for url in made[key][1].refused]
     if refused:
         raise BuildFailed(refused)
-    return made, remembered, ran
+    return made, remembered
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,14 @@ numbers: where it starts, and the pages of the anchors it names.  Two of
 these the worker can settle without waiting for another pass:
 
 - **where it starts**, once every chunk before it in its edition has been
-  laid out: the workers share each chunk's page count (``PageCounts``);
+  laid out: the workers share each chunk's page count (``PageCounts``).
+  A chunk laid out while one before it is still under way starts where
+  their lengths say, and its pages are numbered again once they are known;
 - **the pages of its own anchors** ("Table 1 on page 11", the table being
-  in the same chapter), found by its own layout and put in place by
-  ``pdf_renumber`` instead of a second layout.
+  in the same chapter), found by its own layout.
+
+Both are put in place by ``pdf_renumber`` instead of a second layout, when
+they are as wide as what was laid out.
 
 A chunk whose numbers are all settled is drawn at once.  One that names an
 anchor in a chunk not laid out yet is only measured, as before: the next
@@ -29,6 +33,7 @@ UNKNOWN, UNDER_WAY = -2, -1  # a chunk's slot: not laid out in this pass (yet), 
 WAIT_S = 0.005
 MAX_WAIT_S = 600.0  # a worker that died leaves its slot "under way": give up, the next pass sorts it out
 MAX_LAYOUTS = 4
+CHARS_PER_PAGE = 3500  # of print HTML, in a chapter of this book's 6 x 9 in pages: a first guess
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,27 @@ class PageCounts:
     def set(self, lang: str, index: int, value: int) -> None:
         self._slots[self._first[lang] + index] = value
 
-    def start(self, lang: str, index: int, wait: bool) -> int | None:
-        """The chunk's first page, from the page counts of the chunks before it; None if
-        one is not known.  If ``wait``, waits for those being laid out."""
+    def start(self, lang: str, index: int, wait: bool = False, guess=None) -> int | None:
+        """The chunk's first page, from the page counts of the chunks before it; None if one is
+        not known, unless ``guess(i)`` guesses chunk i's.  If ``wait``, waits for those under way."""
         page, given_up = 1, time.monotonic() + MAX_WAIT_S
         for slot in range(self._first[lang], self._first[lang] + index):
             while wait and self._slots[slot] == UNDER_WAY and time.monotonic() < given_up:
                 time.sleep(WAIT_S)
             count = self._slots[slot]
             if count < 0:
-                return None
+                if guess is None:
+                    return None
+                count = guess(slot - self._first[lang])
             page += count + count % 2  # each chapter starts on a recto
         return page
+
+    def guesser(self, lang: str, book: CutBook):
+        """A guess at a chunk's page count, from its length and those of the chapters laid out."""
+        known = [(len(chunk.body), self._slots[self._first[lang] + index])
+                 for index, chunk in enumerate(book.chunks) if index and self._slots[self._first[lang] + index] > 0]
+        per_page = sum(size for size, _ in known) / sum(pages for _, pages in known) if known else CHARS_PER_PAGE
+        return lambda index: max(1, round(len(book.chunks[index].body) / per_page))
 
 
 def lay_out_job(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
@@ -87,8 +101,10 @@ def lay_out_job(root, job: ChunkJob, book: CutBook, css: str, inputs: str, ident
 
 def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
              counts: PageCounts) -> tuple[str, ChunkLayout]:
-    known_start = counts.start(job.lang, job.index, wait=False)
-    start = job.start if known_start is None else known_start
+    known_start = counts.start(job.lang, job.index)
+    start = job.start if known_start is None and job.write else known_start  # the last build's guess
+    if start is None:  # one of the chunks before it is under way: its length says how long it is
+        start = counts.start(job.lang, job.index, guess=counts.guesser(job.lang, book))
     pages, html = job.pages, job.html
     if start != job.start:
         html = chunk_html(book, job.index, start, pages)
@@ -105,9 +121,9 @@ def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifi
         if again == html:
             settled = True
             break
-        if begin == start and all(pages.get(name) == own[name] for name in chunk.toc & own.keys()) \
-                and renumber(document, pages, {name: own[name] for name in chunk.xrefs & own.keys()}):
-            pages, html, settled = {**pages, **own}, again, True
+        if all(pages.get(name) == own[name] for name in chunk.toc & own.keys()) \
+                and renumber(document, start, begin, pages, {name: own[name] for name in chunk.xrefs & own.keys()}):
+            start, pages, html, settled = begin, {**pages, **own}, again, True
             break
         start, pages, html = begin, {**pages, **own}, again
         document, refused = render(root, html, css)

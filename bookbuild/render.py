@@ -3,17 +3,16 @@
 Each output's cache key covers the edition's resolved AST, its words and
 metadata, every file under templates/ and images/, and the tool versions.
 An unchanged output is put in place from ``.cache/``, as hard links to its
-checked files.  The PDFs' chunks are laid out first, on every core; then the
-outputs are written, each checked and remembered by the worker that wrote it,
-by a pool of processes, one per core.
-A build without a PDF has no layout to share out: each edition is written by
-the worker that made it, as soon as it is made (``render_here``).
+checked files.  Each edition's site and EPUB are written by the worker that
+made the edition, as soon as it is made (``render_here``), and so is its
+print HTML (``pdf_ready``); then the PDFs' chunks are laid out on every core
+and each PDF is joined (``render_pdfs``).  Each output is checked and
+remembered by the worker that wrote it.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 
 from .cache import digest, fetch_output, store_output, tool_versions, tree_digest
@@ -43,39 +42,47 @@ def output_key(edition: Edition, fmt: str, inputs: str) -> str:
     return digest(tool_versions(), fmt, edition.lang, words, inputs, edition.key)
 
 
-def render_all(editions: list[Edition], formats: list[str], stage: Path, progress: Progress
-               ) -> tuple[list[Output], list[Output], list[Diagnostic]]:
-    """Write every output into ``stage``; returns (all outputs, those rendered afresh, the
-    problems found in those: each is checked by the worker that wrote it, and remembered
-    only if it passed)."""
+def pdf_ready(edition: Edition, stage: Path) -> tuple[str, object]:
+    """In the worker that made the edition: its PDF's output key (the edition is sent back
+    without the chapters it is computed from), and its PDF put in ``stage`` from the cache (then
+    its files), or else its print HTML, cut into chunks for the layout (a ``CutBook``)."""
+    from .pdf_chunks import cut
+    from .pdf_html import print_html
+
+    root = edition.book.root
+    job = _job(edition, "pdf", stage, tree_digest(root / "templates", root / "images"))
+    files = fetch_output(root, job.key, job.target)
+    return job.key, files if files is not None else cut(print_html(edition))
+
+
+def render_pdfs(editions: list[Edition], ready: list[tuple[str, object]], stage: Path, progress: Progress
+                ) -> tuple[list[Output], list[Output], list[Diagnostic]]:
+    """Lay out and write into ``stage`` the PDFs that ``pdf_ready`` did not find in the cache,
+    their chunks on every core; returns (every PDF output, those written afresh, the problems
+    found in those: each is checked by the worker that wrote it, and remembered only if it passed)."""
+    from .pdf_chunks import CutBook
+
     root = editions[0].book.root
     inputs = tree_digest(root / "templates", root / "images")
-    jobs, fresh, built = [], [], []
+    jobs, books, fresh, built, problems = [], {}, [], [], []
     files: dict[str, list] = {}  # each output's files, as listed when it was fetched or written
-    for edition in editions:
-        for fmt in formats:
-            job = _job(edition, fmt, stage, inputs)
-            built.append(job.output)
-            files[job.output.path] = fetch_output(root, job.key, job.target)
-            if files[job.output.path] is not None:
-                progress(_unchanged(job))
-            else:
-                jobs.append(job)
-    jobs.sort(key=lambda j: ORDER[j.output.format])
-    pdfs, others = [j for j in jobs if j.output.format == "pdf"], [j for j in jobs if j.output.format != "pdf"]
-    problems: list[Diagnostic] = []
-    if pdfs:
+    for edition, (key, found) in zip(editions, ready):
+        job = _job(edition, "pdf", stage, key=key)
+        built.append(job.output)
+        if isinstance(found, CutBook):
+            jobs.append(job)
+            books[edition.lang] = found
+        else:
+            files[job.output.path] = found
+            progress(_unchanged(job))
+    if jobs:
         from .pdf import lay_out
 
-        # The other formats are written while the last layout pass runs, on the cores it leaves idle.
-        plans, written = lay_out([j.edition for j in pdfs], inputs, progress,
-                                 [(_name(j), partial(_run, j)) for j in others])
-        for job, result in zip(others, written):
+        plans = lay_out([j.edition for j in jobs], books, inputs, progress)
+        jobs = [replace(j, plan=plans[j.edition.lang]) for j in jobs]
+        results = progress.writing([_name(j) for j in jobs], iter(forked_map(_run, jobs, waiting=progress.tick)))
+        for job, result in zip(jobs, results):
             problems += _done(job, result, fresh, files, progress)
-        jobs = [replace(j, plan=plans[j.edition.lang]) for j in pdfs]
-    results = progress.writing([_name(j) for j in jobs], iter(forked_map(_run, jobs, waiting=progress.tick)))
-    for job, result in zip(jobs, results):
-        problems += _done(job, result, fresh, files, progress)
     return [replace(output, files=tuple(files[output.path] or ())) for output in built], fresh, problems
 
 
@@ -91,10 +98,9 @@ class Rendered:
 def render_here(edition: Edition, formats: list[str], stage: Path) -> Rendered:
     """Write one edition's outputs into ``stage`` in this process, one after the other.
 
-    For builds without a PDF (whose layout spreads every edition's chapters over the
-    cores): the worker that has just made an edition writes it at once, instead of
-    sending it back and waiting for the other languages.  Nothing is published unless
-    every edition passes its checks."""
+    The worker that has just made an edition writes it at once, instead of sending
+    it back and waiting for the other languages.  Nothing is published unless every
+    edition passes its checks."""
     root = edition.book.root
     inputs = tree_digest(root / "templates", root / "images")
     built, fresh, problems, notes = [], [], [], []
@@ -113,7 +119,7 @@ def render_here(edition: Edition, formats: list[str], stage: Path) -> Rendered:
 
 
 def collect(rendered: list[Rendered], progress: Progress) -> tuple[list[Output], list[Output], list[Diagnostic]]:
-    """What workers wrote with ``render_here``, as ``render_all`` returns it; their notes go to ``progress``."""
+    """What workers wrote with ``render_here``, as ``render_pdfs`` returns it; their notes go to ``progress``."""
     built, fresh, problems = [], [], []
     for each in rendered:
         for note in each.notes:
@@ -124,10 +130,11 @@ def collect(rendered: list[Rendered], progress: Progress) -> tuple[list[Output],
     return built, fresh, problems
 
 
-def _job(edition: Edition, fmt: str, stage: Path, inputs: str) -> Job:
+def _job(edition: Edition, fmt: str, stage: Path, inputs: str = "", key: str = "") -> Job:
+    """The job of writing one output; its key from ``inputs``, unless it is given."""
     (stage / edition.lang).mkdir(parents=True, exist_ok=True)
     output = output_for(edition.lang, fmt, edition.book.config.slug)
-    return Job(edition, output, output.target(stage), stage / edition.lang, output_key(edition, fmt, inputs))
+    return Job(edition, output, output.target(stage), stage / edition.lang, key or output_key(edition, fmt, inputs))
 
 
 def _name(job: Job) -> str:

@@ -14,15 +14,16 @@ LOREM = ("Paint comes in colours, and the colours come in families that a reader
          "without looking them up, which is why this sentence goes on for a while. ")
 
 
-def chunk(numbers: dict[str, str], heading_ref: bool = False) -> str:
-    """A chapter of a few pages that names the page of a table on its last page, in a paragraph
-    and in a footnote (and in a heading, if ``heading_ref``)."""
+def chunk(numbers: dict[str, str], heading_ref: bool = False, start: int = 1) -> str:
+    """A chapter of a few pages, numbered from ``start``, that names the page of a table on its
+    last page, in a paragraph and in a footnote (and in a heading, if ``heading_ref``)."""
     def ref(name: str) -> str:
         return f'<span class="xref-page" data-page-of="{name}"> on page\u00a0{numbers.get(name, "00")}</span>'
 
     filler = "".join(f"<p>{LOREM * 4}</p>" for _ in range(14))
     heading = f"<h2>Where the table is{ref('tbl:far')}</h2>" if heading_ref else "<h2>Where the table is</h2>"
-    return (f'<html lang="en"><head><title>T</title></head><body><section id="sec:c" class="level1">'
+    return (f'<html lang="en"><head><title>T</title><style>@page :first {{ counter-reset: page {start}; }}</style>'
+            f'</head><body><section id="sec:c" class="level1">'
             f"<h1>Chapter</h1>{heading}<p>The table is{ref('tbl:far')}, as this says.</p>{filler}"
             f'<p>Once more, and in a footnote<span class="footnote">See the table{ref("tbl:far")}.</span>.</p>'
             f'{filler}<div id="tbl:far"><p>Table 1: Far away</p></div></section></body></html>')
@@ -32,8 +33,9 @@ def draw(document) -> bytes:
     return document.write_pdf(pdf_identifier=b"id", custom_metadata=True, pdf_tags=True)
 
 
-def pdf_text(pdf: bytes) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+def pdf_text(pdf: bytes, joined: bool = True):
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    return " ".join(pages) if joined else pages
 
 
 def test_a_renumbered_layout_draws_what_the_layout_of_its_numbers_draws(base_book: Path) -> None:
@@ -44,7 +46,7 @@ def test_a_renumbered_layout_draws_what_the_layout_of_its_numbers_draws(base_boo
     guessed, _ = render(base_book, chunk({}), css)
     page = anchors_of(guessed)["tbl:far"] + 10  # two digits, as wide as the placeholder's
     assert page >= 13
-    assert renumber(guessed, {}, {"tbl:far": page})
+    assert renumber(guessed, 1, 1, {}, {"tbl:far": page})
     renumbered = draw(guessed)
     laid_out, _ = render(base_book, chunk({"tbl:far": str(page)}), css)
     assert renumbered == draw(laid_out)
@@ -59,14 +61,33 @@ def test_renumbering_is_refused_where_it_could_move_anything(base_book: Path) ->
     css = stylesheet_text(base_book)
     # A number narrower than the one laid out: the line would break elsewhere.
     document, _ = render(base_book, chunk({}), css)
-    assert not renumber(document, {}, {"tbl:far": 7})
+    assert not renumber(document, 1, 1, {}, {"tbl:far": 7})
     assert "on page 00" in re.sub(r"\s+", " ", pdf_text(draw(document)))  # left as it was
     # A reference in a heading, which the running head and the outline copy.
     document, _ = render(base_book, chunk({}, heading_ref=True), css)
-    assert not renumber(document, {}, {"tbl:far": 12})
+    assert not renumber(document, 1, 1, {}, {"tbl:far": 12})
     # An anchor no reference on the pages names.
     document, _ = render(base_book, chunk({}), css)
-    assert not renumber(document, {}, {"tbl:nowhere": 12})
+    assert not renumber(document, 1, 1, {}, {"tbl:nowhere": 12})
+    # Pages numbered from 9 instead of 11: the first page's number is narrower.
+    document, _ = render(base_book, chunk({}, start=9), css)
+    assert not renumber(document, 9, 11, {}, {})
+
+
+def test_pages_numbered_again_draw_what_a_layout_from_their_first_number_draws(base_book: Path) -> None:
+    """A chapter laid out before its first page was known: numbered from 11, it starts on page 13."""
+    from bookbuild.pdf_layout import anchors_of, render, stylesheet_text
+    from bookbuild.pdf_renumber import renumber
+
+    css = stylesheet_text(base_book)
+    guessed, _ = render(base_book, chunk({}, start=11), css)
+    page = 13 + anchors_of(guessed)["tbl:far"] - 1
+    assert renumber(guessed, 11, 13, {}, {"tbl:far": page})
+    laid_out, _ = render(base_book, chunk({"tbl:far": str(page)}, start=13), css)
+    renumbered = draw(guessed)
+    assert renumbered == draw(laid_out)
+    folios = [re.findall(r"\b(\d\d)\b", text) for text in pdf_text(renumbered, joined=False)]
+    assert all(str(13 + index) in found for index, found in enumerate(folios)), folios
 
 
 def test_a_chapter_that_names_only_its_own_pages_is_laid_out_once_in_a_cold_build(tmp_path: Path) -> None:

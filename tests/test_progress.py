@@ -56,14 +56,16 @@ def test_a_build_on_a_terminal_shows_the_step_under_way_then_erases_it(tmp_path:
     assert left[-2].startswith("build.py: 1 output(s), 1 written"), left
 
 
-def test_the_formats_written_beside_the_pdf_layout_are_named(tmp_path: Path) -> None:
+def test_the_site_and_the_epub_are_written_while_the_pdf_is_readied(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     status, output = on_a_terminal(root, "build")
     assert status == 0, output
-    # The site and the EPUB are written by the workers of the last layout pass, once its chunks are done.
-    writing = re.findall(r"pdf: pass \d: laid out (\d+) of \1 chunks \(en\); writing ([a-z, ]+)", output)
-    assert [names for _, names in writing] == ["en epub, en html", "en html"], output
-    assert not [line for line in screen(output) if "writing" in line]
+    # The worker that makes an edition writes its site and EPUB at once; the PDF's layout comes after.
+    assert "preparing and writing the editions (en)" in output, output
+    left = screen(output)
+    wrote = [index for index, line in enumerate(left) if re.search(r"\] en: wrote (epub|html)\b", line)]
+    laid_out = [index for index, line in enumerate(left) if "en: pdf: " in line]
+    assert len(wrote) == 2 and len(laid_out) == 1 and max(wrote) < laid_out[0], left
 
 
 def test_a_build_in_a_ci_log_prints_no_progress(tmp_path: Path) -> None:
