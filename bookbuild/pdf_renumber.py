@@ -63,9 +63,10 @@ def _folios(document, old_start: int, new_start: int) -> list | None:
             if not isinstance(margin, MarginBox) or not isinstance(margin.style["content"], tuple):
                 continue
             if margin.style["content"] == FOLIO:
-                edits += [(box, str(new_start + number)) for box, _ in _text_boxes(margin, False)]
-                if [box.text for box, _ in _text_boxes(margin, False)] != [str(old_start + number)]:
+                boxes = [box for box, _ in _text_boxes(margin, False)]
+                if [box.text for box in boxes] != [str(old_start + number)]:
                     return None
+                edits += [(box, str(new_start + number)) for box in boxes]
             elif any(kind in ("counter()", "counters()") and value[0] == "page"
                      for kind, value in margin.style["content"]):
                 return None  # "Page 3", say: not a number alone
