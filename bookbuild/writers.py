@@ -6,6 +6,7 @@ Both are written from the edition's checked AST.  The PDF has its own module
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ from .pandoc import write
 from .typography import typeset
 
 TEMPLATES = "templates"
+_PLAIN_ID = re.compile(r"[A-Za-z0-9:_.-]+")  # written into a link by Pandoc as it is
 
 
 def metadata_args(edition: Edition) -> list[str]:
@@ -61,14 +63,14 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     remembered.update((part.page, _remembered_page(root, key)) for part, key in zip(parts, keys) if part.page)
     stale = {i for i, part in enumerate(parts) if remembered.get(part.page) is None}
     if remembered["index.html"] is None:  # a new outline: every chapter, most by its outline
-        given = set(range(len(parts)))
+        given, elsewhere = set(range(len(parts))), {}
     else:
-        given = _needed_by(parts, stale)
+        given, elsewhere = _needed_by(parts, stale)
     if given:
         blocks = [block for i in sorted(given) for block in (parts[i].blocks if i in stale else parts[i].outline)]
         ast = {"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}
         # Read and checked in the sandbox; the writer needs the project's images.
-        write(_for_the_site(ast), "chunkedhtml", args + ["-o", str(out_dir)], "html",
+        write(_for_the_site(ast, elsewhere), "chunkedhtml", args + ["-o", str(out_dir)], "html",
               edition.stamp.epoch, sandbox=False)
         (out_dir / "sitemap.json").unlink(missing_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,23 +97,33 @@ def _remembered_page(root: Path, key: str) -> tuple[str, bytes] | None:
     return (blob, data) if data is not None else None
 
 
-def _needed_by(parts: tuple[EditionPart, ...], stale: set[int]) -> set[int]:
-    """The parts Pandoc must see to write the stale parts' pages: those, their neighbours
-    (the pager) and the parts holding the ids they link to."""
+def _needed_by(parts: tuple[EditionPart, ...], stale: set[int]) -> tuple[set[int], dict[str, str]]:
+    """The parts Pandoc must see to write the stale parts' pages: those and their neighbours
+    (the pager); and the pages of the ids they link to in other parts, as Pandoc would write
+    those links ("page.html#id"), so that it need not be given those parts too.  A part that
+    is not one page, or an id that Pandoc might write otherwise, is given instead."""
     if not stale:
-        return set()
+        return set(), {}
     holder: dict[str, int] = {}
     for index, part in enumerate(parts):
         for name in part.ids:
             holder.setdefault(name, index)
-    needed = set()
+    needed, targets = set(), []
     for index in stale:
         needed |= {i for i in (index - 1, index, index + 1) if 0 <= i < len(parts)}
-        targets = []
         visit(parts[index].blocks, lambda el: targets.append(el["c"][2][0][1:])
               if el["t"] == "Link" and el["c"][2][0].startswith("#") else None)
-        needed |= {holder[t] for t in targets if t in holder}
-    return needed
+    elsewhere = {}
+    for name in targets:
+        if name not in holder or holder[name] in needed:
+            continue
+        page = parts[holder[name]].page
+        if page and _PLAIN_ID.fullmatch(name):
+            level1 = name == "sec:" + page.removesuffix(".html")  # the site drops its "sec:" (_for_the_site)
+            elsewhere[name] = f"{page}#{name.removeprefix('sec:') if level1 else name}"
+        else:
+            needed.add(holder[name])
+    return needed, {name: page for name, page in elsewhere.items() if holder[name] not in needed}
 
 
 def _copy_images(parts, absent: set[int], root: Path, out_dir: Path) -> None:
@@ -141,9 +153,11 @@ def _language_links(edition: Edition) -> str:
     return " ".join(links)
 
 
-def _for_the_site(ast: dict) -> dict:
+def _for_the_site(ast: dict, elsewhere: dict[str, str]) -> dict:
     """Chapter pages are named after chapter ids, and 'sec:iec.html' would read
     as a URL scheme; so level-1 ids lose their 'sec:' prefix in the site.
+    A link to an id ``elsewhere`` (in a chapter Pandoc is not given) is
+    written as Pandoc writes one between pages: to that page, then the id.
 
     Headings are numbered already; marked unnumbered, they do not also get
     Pandoc's data-number, which counts chapters from the first one it is given."""
@@ -155,7 +169,9 @@ def _for_the_site(ast: dict) -> dict:
             block["c"][1][0] = renamed[old] = old.removeprefix("sec:")
 
     def retarget(el):
-        if el["t"] == "Link" and el["c"][2][0][1:] in renamed and el["c"][2][0].startswith("#"):
+        if el["t"] == "Link" and el["c"][2][0][1:] in elsewhere and el["c"][2][0].startswith("#"):
+            el["c"][2][0] = elsewhere[el["c"][2][0][1:]]
+        elif el["t"] == "Link" and el["c"][2][0][1:] in renamed and el["c"][2][0].startswith("#"):
             el["c"][2][0] = "#" + renamed[el["c"][2][0][1:]]
         elif el["t"] == "Header" and "unnumbered" not in el["c"][1][1]:
             el["c"][1][1].append("unnumbered")

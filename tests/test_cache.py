@@ -286,3 +286,33 @@ def test_a_file_found_valid_is_not_checked_again_until_it_changes(tmp_path: Path
     broken = run(root, "check")
     assert broken.returncode == 2
     assert "book.yaml:" in broken.stderr and "B002 error: unknown key 'colour'" in broken.stderr
+
+
+def test_after_an_edit_links_to_chapters_pandoc_is_not_given_are_written_as_it_writes_them(tmp_path: Path) -> None:
+    """After an edit, Pandoc writes the edited chapter's page given only its neighbours (for the
+    pager); a link to another chapter is written beforehand as Pandoc writes links between pages."""
+    from bookbuild.model import EditionPart
+    from bookbuild.writers import _needed_by
+
+    root = make_book(tmp_path / "book")
+    config = root / "book.yaml"
+    config.write_text(config.read_text() + "  - third\n  - fourth\n")
+    (root / "chapters/en/third.md").write_text("# The third chapter {#sec:third}\n\nA short one.\n")
+    fourth = root / "chapters/en/fourth.md"
+    fourth.write_text("# The fourth chapter {#sec:fourth}\n\nSee @sec:first, @sec:first-data and @tbl:colours.\n")
+    assert run(root, "build", "--format", "html").returncode == 0
+    fourth.write_text(fourth.read_text().replace("See", "Look at"))
+    assert run(root, "build", "--format", "html").returncode == 0
+    page = (root / "dist/en/html/fourth.html").read_text()
+    assert "Look at" in page
+    for href in ("first.html#first", "first.html#sec:first-data", "first.html#tbl:colours"):
+        assert f'href="{href}"' in page, href
+    cold = tmp_path / "cold"
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns(".cache", "dist"))
+    assert run(cold, "build", "--format", "html").returncode == 0
+    assert _files(root / "dist") == _files(cold / "dist")
+    # What Pandoc is given for the fourth chapter's page: it and its neighbour, not the first chapter.
+    link = {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "there"}], ["#sec:first-data", ""]]}
+    parts = tuple(EditionPart(name, name, [], f"{name}.html", ids=(f"sec:{name}", f"sec:{name}-data"),
+                              made=[{"t": "Para", "c": [link]}]) for name in ("first", "second", "third", "fourth"))
+    assert _needed_by(parts, {3}) == ({2, 3}, {"sec:first-data": "first.html#sec:first-data"})
