@@ -5,6 +5,7 @@ Runs on the parsed AST, so it sees exactly what the writers would see.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -68,32 +69,35 @@ def _attributes(el: dict) -> list:
 
 def _check_url(url: str, part: Part, root: Path, kind: str) -> list[Diagnostic]:
     scheme = urlsplit(url).scheme.lower()
-    line = find_line(part.source, url) if url else 1
+
+    def line() -> int:  # looked up for a diagnostic only: it reads the chapter line by line
+        return find_line(part.source, url) if url else 1
+
     if scheme == "javascript":
-        return [error("S003", part.path, line, f"javascript: URL refused: {url[:60]}")]
+        return [error("S003", part.path, line(), f"javascript: URL refused: {url[:60]}")]
     if scheme == "file" or (kind == "image" and (url.startswith("/") or ".." in url.split("/"))):
-        return [error("S002", part.path, line, f"{kind} refers to a file outside the project: {url}",
+        return [error("S002", part.path, line(), f"{kind} refers to a file outside the project: {url}",
                       "keep images inside the project and refer to them by a relative path")]
     if kind == "image" and scheme in ("http", "https", "ftp"):
-        return [error("S002", part.path, line, f"image would be fetched from the network: {url}",
+        return [error("S002", part.path, line(), f"image would be fetched from the network: {url}",
                       "download the image into the project and refer to it by a relative path")]
     if kind == "image" and not scheme:
         return _check_image_file(unquote(urlsplit(url).path), part, root, line)
     return []
 
 
-def _check_image_file(rel: str, part: Part, root: Path, line: int) -> list[Diagnostic]:
+def _check_image_file(rel: str, part: Part, root: Path, line: Callable[[], int]) -> list[Diagnostic]:
     path = (root / rel).resolve()
     if root.resolve() not in path.parents:
-        return [error("S002", part.path, line, f"image refers to a file outside the project: {rel}",
+        return [error("S002", part.path, line(), f"image refers to a file outside the project: {rel}",
                       "a symbolic link may not lead out of the project")]
     if not path.is_file():
-        return [error("C003", part.path, line, f"image file not found: {rel}",
+        return [error("C003", part.path, line(), f"image file not found: {rel}",
                       "image paths are relative to the book's folder, e.g. images/map.svg")]
     unreadable = _not_an_image(path)
     if unreadable:
         message, hint = unreadable
-        return [error("C005", part.path, line, f"{rel}: {message}", hint)]
+        return [error("C005", part.path, line(), f"{rel}: {message}", hint)]
     return []
 
 

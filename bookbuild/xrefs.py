@@ -8,6 +8,7 @@ file, and the PDF is one document.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .ast import link, replace_inlines, span, text_inlines, visit
@@ -163,7 +164,15 @@ def resolve_part(part: Part, anchors: dict[str, Anchor], strings: dict, edition:
     the source and still be missing from a translation."""
     where = f" in the '{edition}' edition" if edition else ""
     problems: list[Diagnostic] = []
-    seen_lines: dict[str, int] = {}
+    cited: dict[str, int] = {}  # how often each id has been cited so far
+
+    def line_of(ident: str, nth: int) -> int:
+        """The line of the ``nth`` citation of ``ident`` (from 1): looked up for a diagnostic
+        only, as it reads the chapter line by line."""
+        line = 0
+        for _ in range(nth):
+            line = find_line(part.source, "@" + ident, after=line)
+        return line
 
     def on_cite(el):
         if el["t"] != "Cite":
@@ -171,17 +180,17 @@ def resolve_part(part: Part, anchors: dict[str, Anchor], strings: dict, edition:
         links = []
         for citation in el["c"][0]:
             ident = citation["citationId"]
-            line = find_line(part.source, "@" + ident, after=seen_lines.get(ident, 0))
-            seen_lines[ident] = line
+            cited[ident] = cited.get(ident, 0) + 1
+            line = functools.partial(line_of, ident, cited[ident])
             prefix = ident.split(":", 1)[0] if ":" in ident else ""
             if prefix not in KINDS:
-                problems.append(error("X003", part.path, line,
+                problems.append(error("X003", part.path, line(),
                                       f"'@{ident}' is not a cross-reference",
                                       r"use @sec:, @tbl: or @fig:, or write \@ for a literal @"))
                 continue
             anchor = anchors.get(ident)
             if anchor is None:
-                problems.append(error("X001", part.path, line, f"unknown cross-reference target '{ident}'{where}",
+                problems.append(error("X001", part.path, line(), f"unknown cross-reference target '{ident}'{where}",
                                       _suggest(ident, anchors)))
                 continue
             links.append(link(["xref"], text_inlines(_words(anchor, strings)), "#" + ident))
