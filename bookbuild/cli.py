@@ -301,6 +301,14 @@ def _build(root: Path, formats: list[str], strict: bool, epoch: int, started: fl
         progress.clear()
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the worker that made an edition wrote of it (``_build_with``)."""
+    rendered: object  # render.Rendered: its site and EPUB
+    files: list[str]  # its cover and description (downloads.write_edition_files)
+    pdf: tuple[str, object] | None  # render.pdf_ready: its PDF's key, and the PDF or its cut print HTML
+
+
 def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool, epoch: int, started: float,
                 langs: list[str]) -> tuple[int, list[Diagnostic]]:
     from .downloads import write_edition_files
@@ -312,9 +320,9 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
         def write_here(edition):  # in the worker that has just made the edition (and loaded its locale)
             if langs and edition.lang not in langs:
                 return None
-            rendered = render_here(edition, [f for f in formats if f != "pdf"], stage)
-            pdf = pdf_ready(edition, stage) if "pdf" in formats else None
-            return rendered, write_edition_files(edition, stage / edition.lang), pdf
+            return Written(render_here(edition, [f for f in formats if f != "pdf"], stage),
+                           write_edition_files(edition, stage / edition.lang),
+                           pdf_ready(edition, stage) if "pdf" in formats else None)
 
         # Each worker writes the edition it made into the staging folder at once, and its
         # print HTML; the PDFs' layout then spreads every edition's chapters over the cores.
@@ -339,10 +347,10 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
                   file=sys.stderr)
             return EXIT_OK, problems
         warnings = problems
-        built, fresh, problems = collect([written[e.lang][0] for e in chosen], progress)
-        files = {e.lang: written[e.lang][1] for e in chosen}
+        built, fresh, problems = collect([written[e.lang].rendered for e in chosen], progress)
+        files = {e.lang: written[e.lang].files for e in chosen}
         if "pdf" in formats:
-            pdfs = render_pdfs(chosen, [written[e.lang][2] for e in chosen], stage, progress)
+            pdfs = render_pdfs(chosen, [written[e.lang].pdf for e in chosen], stage, progress)
             built, fresh, problems = built + pdfs[0], fresh + pdfs[1], problems + pdfs[2]
         extras = [Output(e.lang, "edition-files", f"{e.lang}/{name}") for e in chosen for name in files[e.lang]]
         if report(problems, strict):
