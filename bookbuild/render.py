@@ -42,6 +42,11 @@ def output_key(edition: Edition, fmt: str, inputs: str) -> str:
     return digest(tool_versions(), fmt, edition.lang, words, inputs, edition.key)
 
 
+def inputs_digest(root: Path) -> str:
+    """What every output's key covers besides its edition: the files under templates/ and images/."""
+    return tree_digest(root / "templates", root / "images")
+
+
 def pdf_ready(edition: Edition, stage: Path) -> tuple[str, object]:
     """In the worker that made the edition: its PDF's output key (the edition is sent back
     without the chapters it is computed from), and its PDF put in ``stage`` from the cache (then
@@ -50,7 +55,7 @@ def pdf_ready(edition: Edition, stage: Path) -> tuple[str, object]:
     from .pdf_html import print_html
 
     root = edition.book.root
-    job = _job(edition, "pdf", stage, tree_digest(root / "templates", root / "images"))
+    job = _job(edition, "pdf", stage, inputs_digest(root))
     files = fetch_output(root, job.key, job.target)
     return job.key, files if files is not None else cut(print_html(edition))
 
@@ -63,7 +68,7 @@ def render_pdfs(editions: list[Edition], ready: list[tuple[str, object]], stage:
     from .pdf_chunks import CutBook
 
     root = editions[0].book.root
-    inputs = tree_digest(root / "templates", root / "images")
+    inputs = inputs_digest(root)
     jobs, books, fresh, built, problems = [], {}, [], [], []
     files: dict[str, list] = {}  # each output's files, as listed when it was fetched or written
     for edition, (key, found) in zip(editions, ready):
@@ -102,7 +107,7 @@ def render_here(edition: Edition, formats: list[str], stage: Path) -> Rendered:
     it back and waiting for the other languages.  Nothing is published unless every
     edition passes its checks."""
     root = edition.book.root
-    inputs = tree_digest(root / "templates", root / "images")
+    inputs = inputs_digest(root)
     built, fresh, problems, notes = [], [], [], []
     for fmt in sorted(formats, key=ORDER.get):
         job = _job(edition, fmt, stage, inputs)
