@@ -10,8 +10,10 @@ changed are laid out again, until they hold.  The first guess is what the
 last build found, so after an edit that moves no page only the edited
 chapter is laid out again.  A chunk's worker settles two of its numbers
 itself (``pdf_worker.py``): its first page, from the chunks before it, and
-the pages of its own anchors, put in place without a second layout; so a
-cold build lays out again only the chunks that name other chunks' pages.
+the pages of its own anchors, put in place without a second layout.  The
+front matter is laid out by this process meanwhile, and the pages its
+contents print are put in place once the workers have found them.  So a
+cold build lays out again only the chapters that name other chapters' pages.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from .forked import forked_map
 from .model import Edition
 from .pdf_chunks import CutBook, chunk_html
 from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
-from .pdf_worker import ChunkJob, PageCounts, lay_out_job
+from .pdf_worker import UNDER_WAY, ChunkJob, PageCounts, book_numbers, lay_out_first, lay_out_job, settle_first
 from .progress import Progress
 from .writers import TEMPLATES
 
@@ -71,11 +73,11 @@ def lay_out(editions: list[Edition], books: dict[str, CutBook], inputs: str, pro
             laid_out = [made.get(key) or remembered.get(key) or (key, _layout(root, key)) for key in keys[lang]]
             layouts = [layout for _, layout in laid_out]
             fresh[lang] += sum(key in made for key in set(keys[lang]))
-            numbers[lang], known[lang] = _numbers(layouts), True
+            numbers[lang], known[lang] = book_numbers(layouts), True
             again = _chunk_htmls(books[lang], *numbers[lang])
             # Done when each chunk's layout is of its HTML with the numbers found, and drawn.
-            done = again == pending[lang] and all(l.pdf for l in layouts) and \
-                all(laid == key for (laid, _), key in zip(laid_out, keys[lang]))
+            done = all(l.pdf for l in layouts) and \
+                [laid for laid, _ in laid_out] == [layout_key(html, css, inputs) for html in again]
             if not done and attempt < MAX_PASSES:
                 pending[lang] = again  # the numbers moved: lay out again the chunks that show them
                 continue
@@ -101,6 +103,10 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
     # In the book's order, so that a chunk's worker finds the chunks before it laid out.
     todo = sorted((key for key in jobs if not has_pickle(root, KIND, key)),
                   key=lambda key: (jobs[key].index, list(books).index(jobs[key].lang)))
+    # The first chunk (the front matter, with the contents) starts on page 1 whatever the
+    # others do, and prints their pages: this process lays it out while the workers lay
+    # out the rest, and puts their pages in place once they are known.
+    first = [key for key in todo if jobs[key].index == 0]
     counts = PageCounts({lang: len(book.chunks) for lang, book in books.items()})
     made: dict[str, tuple[str, ChunkLayout]] = {}
     remembered = {}
@@ -109,18 +115,38 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
         if key not in busy and job.lang in langs:  # the workers need its page count
             remembered[key] = (key, _layout(root, key))
             counts.set(job.lang, job.index, remembered[key][1].pages)
-    if todo:
-        progress.status(counted.format(0, len(todo)))
+    for key in first:  # before the workers are forked: they wait for its page count, not guess it
+        counts.set(jobs[key].lang, 0, UNDER_WAY)
+    todo = [key for key in todo if key not in first]
+    laid_first = {}
+
+    def count() -> None:
+        progress.status(counted.format(len(made) + len(laid_first), len(todo) + len(first)))
+
+    def meanwhile() -> None:
+        for key in first:
+            laid_first[key] = lay_out_first(root, jobs[key], css, counts)
+            count()
 
     def work(key: str):
         job = jobs[key]
         return lay_out_job(root, job, books[job.lang], css, inputs, identifier, counts)
 
-    for key, result in zip(todo, forked_map(work, todo, waiting=progress.tick)):
-        made[key] = result
-        progress.status(counted.format(len(made), len(todo)))
+    if todo or first:
+        count()
+    for index, result in enumerate(forked_map(work, todo, meanwhile, waiting=progress.tick)):
+        made[todo[index]] = result
+        count()
+    laid = {(jobs[k].lang, jobs[k].index): layout for k, (_, layout) in (made | remembered).items()}
+
+    def settle(key: str):  # each language's in a worker of its own: drawing it takes a while
+        job = jobs[key]
+        others = [laid.get((job.lang, index)) for index in range(1, len(books[job.lang].chunks))]
+        return settle_first(root, job, books[job.lang], *laid_first[key], others, css, inputs, identifier)
+
+    made.update(zip(first, forked_map(settle, first)))
     by_lang = {e.lang: e for e in editions}
-    refused = [_refusal(url, root, by_lang[jobs[key].lang]) for key in todo for url in made[key][1].refused]
+    refused = [_refusal(url, root, by_lang[jobs[key].lang]) for key in todo + first for url in made[key][1].refused]
     if refused:
         raise BuildFailed(refused)
     return made, remembered
@@ -151,17 +177,6 @@ def _layout(root: Path, key: str) -> ChunkLayout:
 
 def _chunk_htmls(book: CutBook, starts: list[int], pages: dict[str, int]) -> list[str]:
     return [chunk_html(book, index, start, pages) for index, start in enumerate(starts)]
-
-
-def _numbers(layouts: list[ChunkLayout]) -> tuple[list[int], dict[str, int]]:
-    """Each chunk's first page and each anchor's page, once the chunks are laid end to end."""
-    starts, pages, page = [], {}, 1
-    for layout in layouts:
-        starts.append(page)
-        for name, local in layout.anchors.items():
-            pages.setdefault(name, page + local - 1)
-        page += layout.pages + layout.pages % 2  # the next chapter starts on a recto
-    return starts, pages
 
 
 def _blank_after(layouts: list[ChunkLayout]) -> list[bool]:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 INTERNAL = "bookbuild-dest:"  # the merge makes these links internal again
 PLACEHOLDER = "00"  # a page number no layout has found yet
+FIGURE_SPACE = "\u2007"  # as wide as a digit (the book's figures are tabular)
+CHARS_PER_PAGE = 3500  # of print HTML, in a chapter of this book's 6 x 9 in pages: a first guess
 
 _SECTION = re.compile(r'<section id="([^"]*)" class="level1')
 _ID = re.compile(r'\sid="([^"]+)"')
@@ -60,15 +62,39 @@ def cut(html: str) -> CutBook:
         for (_, name), a, b in zip(cuts, bounds, bounds[1:])))
 
 
+@dataclass(frozen=True)
+class PrintedPages:
+    """How a chunk prints the pages of the anchors it names (anchor -> text)."""
+    xrefs: dict[str, str]  # in its cross-references ("Table 1 on page 11")
+    toc: dict[str, str]  # in its contents
+
+
+def printed_pages(book: CutBook, index: int, pages: dict[str, int]) -> PrintedPages:
+    """The pages chunk ``index`` prints, given each anchor's page (the placeholder where none is
+    known).  The contents' numbers are padded with figure spaces to the width of the widest, as
+    LaTeX sets them in a box of fixed width: their leaders end in one column, and the page a
+    later layout finds takes the place of the one laid out (``pdf_renumber``)."""
+    chunk = book.chunks[index]
+    known = [pages[name] for name in chunk.toc if name in pages]
+    width = max(len(PLACEHOLDER), len(str(max(known) if known else _guessed_last_page(book))))
+    return PrintedPages({name: str(pages.get(name, PLACEHOLDER)) for name in chunk.xrefs},
+                        {name: str(pages[name]).rjust(width, FIGURE_SPACE) if name in pages else "0" * width
+                         for name in chunk.toc})
+
+
+def _guessed_last_page(book: CutBook) -> int:
+    return round(sum(len(chunk.body) for chunk in book.chunks) / CHARS_PER_PAGE)
+
+
 def chunk_html(book: CutBook, index: int, first_page: int, pages: dict[str, int]) -> str:
     """Chunk ``index`` as a document of its own, numbered from ``first_page``."""
     chunk = book.chunks[index]
     footnotes = sum(c.footnotes for c in book.chunks[:index])
     style = (f'html {{ counter-reset: footnote {footnotes}; string-set: book-title "{_css_string(book.title)}"; }}\n'
              f"@page :first {{ counter-reset: page {first_page}; }}\n") if index else ""
-    body = _XREF_PAGE.sub(lambda m: m.group(1) + str(pages.get(m.group(2), PLACEHOLDER)) + "</span>", chunk.body)
-    body = _TOC_LINK.sub(lambda m: f'<a href="#{m.group(1)}" data-page="{pages.get(m.group(1), PLACEHOLDER)}" id="toc-',
-                         body)
+    printed = printed_pages(book, index, pages)
+    body = _XREF_PAGE.sub(lambda m: m.group(1) + printed.xrefs[m.group(2)] + "</span>", chunk.body)
+    body = _TOC_LINK.sub(lambda m: f'<a href="#{m.group(1)}" data-page="{printed.toc[m.group(1)]}" id="toc-', body)
     body = _HREF.sub(lambda m: m.group(0) if m.group(1) in chunk.ids else f'href="{INTERNAL}{m.group(1)}"', body)
     return f"{book.head}<style>\n{style}</style>\n</head>\n<body>{body}</body>\n</html>\n"
 

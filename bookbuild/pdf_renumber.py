@@ -8,7 +8,8 @@ are tabular), every line and page breaks where it did: only the text
 changes.  So the text is changed in the laid-out boxes, before the PDF is
 drawn, and the PDF is the one a layout of the renumbered HTML would draw.
 The same goes for the page numbers in the margins (a chapter starts on a
-recto wherever it starts, so its pages' sides do not change).
+recto wherever it starts, so its pages' sides do not change), and for the
+contents' page numbers, laid out before the chapters they name.
 
 Refused (the chunk is then laid out again) when a new number is wider or
 narrower than the old, when a reference is not found where it should be, or
@@ -17,39 +18,56 @@ the running head and the PDF's outline).
 """
 from __future__ import annotations
 
-from .pdf_chunks import PLACEHOLDER
+from .pdf_chunks import INTERNAL, PLACEHOLDER, PrintedPages
 
 XREF_CLASS = "xref-page"
 NBSP = "\u00a0"  # "page" and its number are never split over two lines
 FOLIO = (("counter()", ("page", "decimal")),)  # a margin box's content: the page's number
 
 
-def renumber(document, old_start: int, new_start: int, old: dict[str, int], new: dict[str, int]) -> bool:
+def renumber(document, old_start: int, new_start: int, old: PrintedPages, new: PrintedPages) -> bool:
     """Number the laid-out ``document``'s pages from ``new_start`` instead of ``old_start``, and
-    change each cross-reference to an anchor in ``new`` from its number in ``old`` (or the
-    placeholder) to its number in ``new``.  Returns False, with nothing changed, if that could
-    move anything on a page."""
+    change the pages its cross-references and contents print from ``old`` to ``new``.  Returns
+    False, with nothing changed, if that could move anything on a page."""
     edits = _folios(document, old_start, new_start)
-    changed = {name: (str(old.get(name, PLACEHOLDER)), str(page)) for name, page in new.items()
-               if str(old.get(name, PLACEHOLDER)) != str(page)}
+    changed = {(kind, name): (getattr(old, kind).get(name, PLACEHOLDER), text)
+               for kind in ("xrefs", "toc") for name, text in getattr(new, kind).items()
+               if getattr(old, kind).get(name, PLACEHOLDER) != text}
     found = set()
     for page in document.pages if changed and edits is not None else ():
         for box, copied in _text_boxes(page._page_box, False):
-            element = box.element
-            if element is None or element.get("class") != XREF_CLASS or element.get("data-page-of") not in changed:
+            kind, name = printed = _page_of(box)
+            if printed not in changed:
                 continue
-            before, after = changed[element.get("data-page-of")]
-            if not box.text.endswith(NBSP + before):
+            before, after = changed[printed]
+            if not (box.text.endswith(NBSP + before) if kind == "xrefs" else box.text == before):
                 continue  # the first line of a reference split over two
             if copied:
                 return False
             edits.append((box, box.text[:-len(before)] + after))
-            found.add(element.get("data-page-of"))
+            found.add(printed)
     if edits is None or found != set(changed) or any(_width(b.text, b.style) != _width(t, b.style) for b, t in edits):
         return False
     for box, text in edits:
         box.text = box.pango_layout.text = text  # the PDF's drawing shapes the text again from these
     return True
+
+
+def _page_of(box) -> tuple[str, str | None]:
+    """Whose page number the text box ends with: a cross-reference's ("xrefs", anchor), in
+    "page 11", or a contents entry's ("toc", anchor), the number its link shows after itself
+    (``content: leader('. ') attr(data-page)``)."""
+    element = box.element
+    if element is None:
+        return "", None
+    if element.get("class") == XREF_CLASS:
+        return "xrefs", element.get("data-page-of")
+    if box.element_tag.endswith("::after") and element.get("data-page") is not None:
+        href = element.get("href", "")
+        for prefix in ("#", INTERNAL):
+            if href.startswith(prefix):
+                return "toc", href[len(prefix):]
+    return "", None
 
 
 def _folios(document, old_start: int, new_start: int) -> list | None:

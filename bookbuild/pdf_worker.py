@@ -17,6 +17,12 @@ they are as wide as what was laid out.
 A chunk whose numbers are all settled is drawn at once.  One that names an
 anchor in a chunk not laid out yet is only measured, as before: the next
 pass lays it out with the numbers this one found.
+
+The first chunk (the front matter) is laid out by the parent instead, while
+the workers lay out the rest (``lay_out_first``): it starts on page 1, but
+its contents print every chapter's pages, so the parent keeps its layout
+and puts those pages in place once the workers have found them
+(``settle_first``).
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 from .cache import get_pickle
-from .pdf_chunks import CutBook, chunk_html
+from .pdf_chunks import CHARS_PER_PAGE, CutBook, chunk_html, printed_pages
 from .pdf_layout import KIND, ChunkLayout, anchors_of, finish, layout_key, render
 from .pdf_renumber import renumber
 
@@ -33,7 +39,6 @@ UNKNOWN, UNDER_WAY = -2, -1  # a chunk's slot: not laid out in this pass (yet), 
 WAIT_S = 0.005
 MAX_WAIT_S = 600.0  # a worker that died leaves its slot "under way": give up, the next pass sorts it out
 MAX_LAYOUTS = 4
-CHARS_PER_PAGE = 3500  # of print HTML, in a chapter of this book's 6 x 9 in pages: a first guess
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,47 @@ def lay_out_job(root, job: ChunkJob, book: CutBook, css: str, inputs: str, ident
     return key, layout
 
 
+def lay_out_first(root, job: ChunkJob, css: str, counts: PageCounts):
+    """Lay out the first chunk (in the parent, while the workers lay out the others, who wait
+    for its page count); return the layout and the URLs its fetcher refused."""
+    try:
+        document, refused = render(root, job.html, css)
+    except BaseException:
+        counts.set(job.lang, job.index, UNKNOWN)
+        raise
+    counts.set(job.lang, job.index, len(document.pages))
+    return document, refused
+
+
+def settle_first(root, job: ChunkJob, book: CutBook, document, refused: tuple[str, ...],
+                 others: list[ChunkLayout | None], css: str, inputs: str, identifier: bytes
+                 ) -> tuple[str, ChunkLayout]:
+    """The first chunk's layout with the pages that the layouts of the ``others`` found put in
+    place, drawn and remembered; or, if they cannot be put in place, as ``lay_out_job`` would
+    leave it.  Returns the key of the HTML laid out, and its layout."""
+    measured = ChunkLayout(None, len(document.pages), anchors_of(document), refused)
+    if None not in others:
+        pages = book_numbers([measured, *others])[1]
+        html = chunk_html(book, job.index, 1, pages)
+        if html == job.html or renumber(document, 1, 1, printed_pages(book, job.index, job.pages),
+                                        printed_pages(book, job.index, pages)):
+            key = layout_key(html, css, inputs)
+            return key, finish(root, key, document, refused, identifier, True)
+    key = layout_key(job.html, css, inputs)
+    return key, finish(root, key, document, refused, identifier, job.write)
+
+
+def book_numbers(layouts: list[ChunkLayout]) -> tuple[list[int], dict[str, int]]:
+    """Each chunk's first page and each anchor's page, once the chunks are laid end to end."""
+    starts, pages, page = [], {}, 1
+    for layout in layouts:
+        starts.append(page)
+        for name, local in layout.anchors.items():
+            pages.setdefault(name, page + local - 1)
+        page += layout.pages + layout.pages % 2  # the next chapter starts on a recto
+    return starts, pages
+
+
 def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
              counts: PageCounts) -> tuple[str, ChunkLayout]:
     known_start = counts.start(job.lang, job.index)
@@ -121,8 +167,8 @@ def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifi
         if again == html:
             settled = True
             break
-        if all(pages.get(name) == own[name] for name in chunk.toc & own.keys()) \
-                and renumber(document, start, begin, pages, {name: own[name] for name in chunk.xrefs & own.keys()}):
+        if renumber(document, start, begin, printed_pages(book, job.index, pages),
+                    printed_pages(book, job.index, {**pages, **own})):
             start, pages, html, settled = begin, {**pages, **own}, again, True
             break
         start, pages, html = begin, {**pages, **own}, again

@@ -29,6 +29,19 @@ def chunk(numbers: dict[str, str], heading_ref: bool = False, start: int = 1) ->
             f'{filler}<div id="tbl:far"><p>Table 1: Far away</p></div></section></body></html>')
 
 
+def printed(xrefs: dict[str, int] = {}, toc: dict[str, str] = {}):
+    from bookbuild.pdf_chunks import PrintedPages
+
+    return PrintedPages({name: str(page) for name, page in xrefs.items()}, dict(toc))
+
+
+def contents(number: str) -> str:
+    """Front matter whose contents name a section's page as ``number``, and the section."""
+    return (f'<html lang="en"><head><title>T</title></head><body><nav id="TOC"><ul><li>'
+            f'<a href="#sec:far" data-page="{number}" id="toc-sec:far">A section far away</a></li></ul></nav>'
+            f'<section id="sec:far" class="level1"><h1>Far away</h1><p>{LOREM}</p></section></body></html>')
+
+
 def draw(document) -> bytes:
     return document.write_pdf(pdf_identifier=b"id", custom_metadata=True, pdf_tags=True)
 
@@ -46,7 +59,7 @@ def test_a_renumbered_layout_draws_what_the_layout_of_its_numbers_draws(base_boo
     guessed, _ = render(base_book, chunk({}), css)
     page = anchors_of(guessed)["tbl:far"] + 10  # two digits, as wide as the placeholder's
     assert page >= 13
-    assert renumber(guessed, 1, 1, {}, {"tbl:far": page})
+    assert renumber(guessed, 1, 1, printed(), printed({"tbl:far": page}))
     renumbered = draw(guessed)
     laid_out, _ = render(base_book, chunk({"tbl:far": str(page)}), css)
     assert renumbered == draw(laid_out)
@@ -61,17 +74,35 @@ def test_renumbering_is_refused_where_it_could_move_anything(base_book: Path) ->
     css = stylesheet_text(base_book)
     # A number narrower than the one laid out: the line would break elsewhere.
     document, _ = render(base_book, chunk({}), css)
-    assert not renumber(document, 1, 1, {}, {"tbl:far": 7})
+    assert not renumber(document, 1, 1, printed(), printed({"tbl:far": 7}))
     assert "on page 00" in re.sub(r"\s+", " ", pdf_text(draw(document)))  # left as it was
     # A reference in a heading, which the running head and the outline copy.
     document, _ = render(base_book, chunk({}, heading_ref=True), css)
-    assert not renumber(document, 1, 1, {}, {"tbl:far": 12})
+    assert not renumber(document, 1, 1, printed(), printed({"tbl:far": 12}))
     # An anchor no reference on the pages names.
     document, _ = render(base_book, chunk({}), css)
-    assert not renumber(document, 1, 1, {}, {"tbl:nowhere": 12})
+    assert not renumber(document, 1, 1, printed(), printed({"tbl:nowhere": 12}))
     # Pages numbered from 9 instead of 11: the first page's number is narrower.
     document, _ = render(base_book, chunk({}, start=9), css)
-    assert not renumber(document, 9, 11, {}, {})
+    assert not renumber(document, 9, 11, printed(), printed())
+    # A contents entry's page wider than the number laid out.
+    document, _ = render(base_book, contents("00"), css)
+    assert not renumber(document, 1, 1, printed(toc={"sec:far": "00"}), printed(toc={"sec:far": "123"}))
+
+
+def test_the_contents_renumbered_draw_what_a_layout_of_their_pages_draws(base_book: Path) -> None:
+    """The front matter is laid out before the chapters' pages are known; a page found later is
+    padded to the placeholder's width with a figure space, as wide as a digit."""
+    from bookbuild.pdf_layout import render, stylesheet_text
+    from bookbuild.pdf_renumber import renumber
+
+    css = stylesheet_text(base_book)
+    guessed, _ = render(base_book, contents("00"), css)
+    assert renumber(guessed, 1, 1, printed(toc={"sec:far": "00"}), printed(toc={"sec:far": "\u20077"}))
+    renumbered = draw(guessed)
+    laid_out, _ = render(base_book, contents("\u20077"), css)
+    assert renumbered == draw(laid_out)
+    assert re.search(r"A section far away[ .]*\u20077", pdf_text(renumbered, joined=False)[0])
 
 
 def test_pages_numbered_again_draw_what_a_layout_from_their_first_number_draws(base_book: Path) -> None:
@@ -82,7 +113,7 @@ def test_pages_numbered_again_draw_what_a_layout_from_their_first_number_draws(b
     css = stylesheet_text(base_book)
     guessed, _ = render(base_book, chunk({}, start=11), css)
     page = 13 + anchors_of(guessed)["tbl:far"] - 1
-    assert renumber(guessed, 11, 13, {}, {"tbl:far": page})
+    assert renumber(guessed, 11, 13, printed(), printed({"tbl:far": page}))
     laid_out, _ = render(base_book, chunk({"tbl:far": str(page)}, start=13), css)
     renumbered = draw(guessed)
     assert renumbered == draw(laid_out)
@@ -90,7 +121,8 @@ def test_pages_numbered_again_draw_what_a_layout_from_their_first_number_draws(b
     assert all(str(13 + index) in found for index, found in enumerate(folios)), folios
 
 
-def test_a_chapter_that_names_only_its_own_pages_is_laid_out_once_in_a_cold_build(tmp_path: Path) -> None:
+def test_a_cold_build_lays_out_once_the_contents_and_the_chapters_that_name_only_their_own_pages(
+        tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     first, second = root / "chapters/en/first.md", root / "chapters/en/second.md"
     first.write_text(first.read_text().replace(
@@ -102,8 +134,8 @@ def test_a_chapter_that_names_only_its_own_pages_is_laid_out_once_in_a_cold_buil
         "Both tables, @tbl:colours and @tbl:warm-colours, come from one file.", "@tbl:warm-colours comes from a file."))
     result = run(root, "build", "--format", "pdf", env={"BOOKBUILD_PROGRESS": "1"})
     assert result.returncode == 0, result.stderr
-    # The contents are laid out again once the chapters' pages are known; nothing else is.
-    assert "en: pdf: 5 chunk layouts for 4 chunks, 2 passes" in result.stderr, result.stderr
+    # The contents' pages are put in place once the chapters' are known: nothing is laid out twice.
+    assert "en: pdf: 4 chunk layouts for 4 chunks, 1 pass" in result.stderr, result.stderr
     reader = PdfReader(root / "dist/en/test-book.pdf")
     pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
     text = " ".join(pages)
@@ -112,6 +144,10 @@ def test_a_chapter_that_names_only_its_own_pages_is_laid_out_once_in_a_cold_buil
         numbers = set(re.findall(reference.replace(".", r"\.") + r" on page (\d+)", text))
         assert len(numbers) == 1, (reference, numbers)
         assert target in pages[int(numbers.pop()) - 1], reference
+    toc = next(page for page in pages if page.startswith("Contents"))
+    for title in ("1.2 A plain section", "2.1 Warm colours"):
+        number = re.search(re.escape(title) + r"[ .]*?(\d+)\b", toc)
+        assert number and title in pages[int(number.group(1)) - 1], (title, toc)
     # What the two passes of a build that knew no page drew, a build that knew them all draws.
     (root / "dist/en/test-book.pdf").rename(tmp_path / "cold.pdf")
     (root / ".cache/pdf-pages").rename(tmp_path / "pdf-pages")
