@@ -115,7 +115,7 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
         if key not in busy and job.lang in langs:  # the workers need its page count
             remembered[key] = (key, _layout(root, key))
             counts.set(job.lang, job.index, remembered[key][1].pages)
-    for key in first:  # before the workers are forked: they wait for its page count, not guess it
+    for key in first:  # before the workers are forked: once a chunk is laid out, they wait for this count
         counts.set(jobs[key].lang, 0, UNDER_WAY)
     todo = [key for key in todo if key not in first]
     laid_first = {}
