@@ -29,10 +29,11 @@ def chunk(numbers: dict[str, str], heading_ref: bool = False, start: int = 1) ->
             f'{filler}<div id="tbl:far"><p>Table 1: Far away</p></div></section></body></html>')
 
 
-def printed(xrefs: dict[str, int] = {}, toc: dict[str, str] = {}):
+def printed(xrefs: dict[str, int] | None = None, toc: dict[str, str] | None = None):
+    """What a chunk prints: its cross-references' pages, and its contents' (as printed)."""
     from bookbuild.pdf_chunks import PrintedPages
 
-    return PrintedPages({name: str(page) for name, page in xrefs.items()}, dict(toc))
+    return PrintedPages({name: str(page) for name, page in (xrefs or {}).items()}, dict(toc or {}))
 
 
 def contents(number: str) -> str:
