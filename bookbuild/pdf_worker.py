@@ -162,16 +162,16 @@ def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifi
         if known_start is None:  # after this layout, the chunks before it have likely been laid out
             known_start = counts.start(job.lang, job.index, wait=True)
         begin = start if known_start is None else known_start
-        own = {name: begin + page - 1 for name, page in local.items()}
-        again = chunk_html(book, job.index, begin, {**pages, **own})
+        found = {**pages, **{name: begin + page - 1 for name, page in local.items()}}
+        again = chunk_html(book, job.index, begin, found)
         if again == html:
             settled = True
             break
         if renumber(document, start, begin, printed_pages(book, job.index, pages),
-                    printed_pages(book, job.index, {**pages, **own})):
-            start, pages, html, settled = begin, {**pages, **own}, again, True
+                    printed_pages(book, job.index, found)):
+            start, pages, html, settled = begin, found, again, True
             break
-        start, pages, html = begin, {**pages, **own}, again
+        start, pages, html = begin, found, again
         document, refused = render(root, html, css)
     key = layout_key(html, css, inputs)
     known = settled and known_start == start and chunk.xrefs | chunk.toc <= pages.keys()
