@@ -5,7 +5,9 @@ measures a cold full build, a no-op rebuild, a one-chapter edit (HTML only,
 PDF only, then all formats, and in the live preview) and peak memory, each the median of several runs, beside:
 
 - the raw-tool floor: plain `pandoc` and `weasyprint` commands, serially, on
-  the same book already templated into one Markdown file per language;
+  the same book already templated into one Markdown file per language, with
+  WeasyPrint given the build's own print HTML and stylesheet (the same
+  conversion); and the bare floor, with WeasyPrint given Pandoc's unstyled HTML;
 - Quarto's PDF path: `pandoc -t typst`, then the `typst` package.
 
 Results go to bench/results/<timestamp>.md and .json, with the machine.
@@ -58,16 +60,21 @@ def build(root: Path, *extra: str) -> tuple[float, float]:
 
 
 def raw_markdown(root: Path) -> dict[str, Path]:
-    """The book templated into one Markdown file per language (input for the raw tools)."""
+    """The book templated into one Markdown file per language (input for the raw tools),
+    and beside it, for the floor's WeasyPrint, the build's own print HTML and stylesheet
+    (``print-<lang>.html``, ``print.css``); written once, untimed."""
     if (root / "raw").is_dir():
         return {p.stem: p for p in (root / "raw").glob("*.md")}
-    from bookbuild.edition import edition_book
+    from bookbuild.edition import edition_book, make_edition
     from bookbuild.load import load
     from bookbuild.locale_text import Formatter
+    from bookbuild.pdf_html import print_html
+    from bookbuild.pdf_layout import stylesheet_text
     from bookbuild.templating import make_environment, render_chapter
 
     book, _ = load(root)
     (root / "raw").mkdir()
+    (root / "raw" / "print.css").write_text(stylesheet_text(root))
     files = {}
     for lang in (book.config.language, *book.languages):
         local = edition_book(book, lang)
@@ -78,23 +85,35 @@ def raw_markdown(root: Path) -> dict[str, Path]:
         parts = [render_chapter(env, local, c, fmt, texts)[0].markdown for c in chapters]
         files[lang] = root / "raw" / f"{lang}.md"
         files[lang].write_text("\n\n".join(parts))
+        edition, _ = make_edition(book, lang, int(EPOCH["SOURCE_DATE_EPOCH"]))
+        (root / "raw" / f"print-{lang}.html").write_text(print_html(edition))
     return files
 
 
-def raw_floor(root: Path) -> float:
+def raw_floor(root: Path) -> tuple[float, float]:
+    """Seconds the raw tools take, run serially, for every language: Pandoc writes the
+    site, the EPUB and the print HTML, and WeasyPrint lays out the PDF.
+
+    Two floors, which differ only in what WeasyPrint is given: the build's own print HTML
+    and stylesheet (the same conversion as the build's: its fonts, footnotes at the foot
+    of the page, hyphenation, running heads), and Pandoc's bare standalone HTML with no
+    stylesheet (a plainer, quicker layout of the same text).  Returns (floor, bare floor)."""
     from bookbuild.pandoc import pandoc_path
 
     pandoc = pandoc_path()
     weasy = str(Path(PY).parent / "weasyprint")
-    total = 0.0
+    floor = bare = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for lang, md in raw_markdown(root).items():
             for command in ([pandoc, str(md), "-f", "markdown-citations", "-s", "--toc", "-M", f"title=Book {lang}", "-o", f"{tmp}/{lang}.html"],
                             [pandoc, str(md), "-f", "markdown-citations", "--toc", "-M", f"title=Book {lang}", "-o", f"{tmp}/{lang}.epub"],
-                            [pandoc, str(md), "-f", "markdown-citations", "-s", "-t", "html5", "-M", f"title=Book {lang}", "-o", f"{tmp}/p-{lang}.html"],
-                            [weasy, f"{tmp}/p-{lang}.html", f"{tmp}/{lang}.pdf"]):
-                total += timed(command)[0]
-    return total
+                            [pandoc, str(md), "-f", "markdown-citations", "-s", "-t", "html5", "-M", f"title=Book {lang}", "-o", f"{tmp}/p-{lang}.html"]):
+                seconds = timed(command)[0]
+                floor, bare = floor + seconds, bare + seconds
+            floor += timed([weasy, "-u", root.as_uri() + "/", "-s", str(root / "raw" / "print.css"),
+                            str(root / "raw" / f"print-{lang}.html"), f"{tmp}/{lang}.pdf"])[0]
+            bare += timed([weasy, f"{tmp}/p-{lang}.html", f"{tmp}/bare-{lang}.pdf"])[0]
+    return floor, bare
 
 
 def typst_pdf(root: Path) -> float:
@@ -160,7 +179,7 @@ def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
 
 def measure(name: str, root: Path, runs: int) -> dict:
     cold, noop, edit_html, edit_pdf, edit_all, preview, memory = [], [], [], [], [], [], []
-    floors = []
+    floors, bare_floors = [], []
     for run in range(runs):
         for folder in ("dist", ".cache"):
             shutil.rmtree(root / folder, ignore_errors=True)
@@ -169,14 +188,16 @@ def measure(name: str, root: Path, runs: int) -> dict:
         memory.append(mib)
         # Right after the cold build, so that both meet the machine at one speed: it varies
         # up to threefold over minutes (see cpu_probe).
-        floors.append(raw_floor(root))
+        floor, bare = raw_floor(root)
+        floors.append(floor)
+        bare_floors.append(bare)
         noop.append(build(root)[0])
         edit_html.append(statistics.median(edit_then_build(root, 10 * run + n, "--format", "html")
                                            for n in range(HTML_EDITS)))
         edit_pdf.append(edit_then_build(root, 10 * run + 5, "--format", "pdf"))
         edit_all.append(edit_then_build(root, 10 * run + 6))
         preview.append(preview_edits(root, run))
-        print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s (floor {floors[-1]:.1f}s), no-op {noop[-1]:.2f}s, "
+        print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s (floor {floors[-1]:.1f}s, bare {bare_floors[-1]:.1f}s), no-op {noop[-1]:.2f}s, "
               f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s, "
               f"edit preview {preview[-1]:.2f}s", flush=True)
     floor = statistics.median(floors)
@@ -188,7 +209,9 @@ def measure(name: str, root: Path, runs: int) -> dict:
               "edit_all_s": statistics.median(edit_all), "edit_preview_s": statistics.median(preview),
               "peak_mib": max(memory), "raw_floor_s": floor, "typst_pdf_s": typst}
     result["cold_vs_floor"] = statistics.median(c / f for c, f in zip(cold, floors))  # each run's own ratio
-    result["cold_runs_s"], result["raw_floor_runs_s"] = cold, floors
+    result["cold_vs_bare_floor"] = statistics.median(c / f for c, f in zip(cold, bare_floors))
+    result["raw_bare_floor_s"] = statistics.median(bare_floors)
+    result["cold_runs_s"], result["raw_floor_runs_s"], result["raw_bare_floor_runs_s"] = cold, floors, bare_floors
     result["edit_all_vs_cold"] = result["edit_all_s"] / result["cold_s"]
     result["edit_all_vs_typst"] = result["edit_all_s"] / typst
     result["edit_pdf_vs_typst"] = result["edit_pdf_s"] / typst
@@ -234,11 +257,11 @@ def machine() -> dict:
 
 
 def table(results: list[dict], info: dict) -> str:
-    rows = ["| book | chapters | cold | ×floor | no-op | edit: HTML | edit: preview | edit: PDF | edit: all "
+    rows = ["| book | chapters | cold | ×floor | ×bare floor | no-op | edit: HTML | edit: preview | edit: PDF | edit: all "
             "| edit/cold | PDF edit/Typst | peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        rows.append(f"| {r['book']} | {r['chapters']} | {r['cold_s']:.1f} s | {r['cold_vs_floor']:.2f} | "
+        rows.append(f"| {r['book']} | {r['chapters']} | {r['cold_s']:.1f} s | {r['cold_vs_floor']:.2f} | {r['cold_vs_bare_floor']:.2f} | "
                     f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_preview_s']:.2f} s | "
                     f"{r['edit_pdf_s']:.1f} s | "
                     f"{r['edit_all_s']:.1f} s | {r['edit_all_vs_cold']:.2f} | {r['edit_pdf_vs_typst']:.2f} | "
@@ -251,7 +274,8 @@ def table(results: list[dict], info: dict) -> str:
              + (f"the kernel counted {stolen:.0f}% of the CPU time as stolen by the hypervisor meanwhile"
                 if stolen is not None else "no steal figure (/proc/stat)"),
              "- cold: all formats, both languages, empty cache; ×floor: the median over the runs of each cold build /",
-             "  the raw tools run serially right after it;",
+             "  the raw tools run serially right after it, WeasyPrint laying out the build's print HTML with its",
+             "  stylesheet; ×bare floor: the same, WeasyPrint laying out Pandoc's unstyled standalone HTML;",
              "  edit: one chapter changed (HTML only: median of 3 edits; then PDF only; then all formats);",
              "  edit: preview: from saving a chapter to `make serve` publishing the site again (median of 3 saves);",
              "  PDF edit/Typst: both languages' PDFs after an edit / Pandoc→Typst PDF of the source language."]
