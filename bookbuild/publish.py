@@ -17,12 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import output_files
+from .cache import CACHE_DIR, atomic_write, output_files
 from .downloads import write_download_page
 
 DIST = "dist"
 MANIFEST = "manifest.json"
 FORMATS = ("html", "epub", "pdf")
+# Per output in dist/, as the last manifest listed it: its files' (path, inode, size,
+# mtime), its size and its sha256.  An output kept from the last build is a hard link
+# to the same files, so it is not read and hashed again (a 200-chapter book's PDFs are
+# 20 MB) unless one of them was replaced or written to since.
+LISTED = "dist-listed.json"
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,15 @@ def publish(root: Path, stage: Path, built: list[Output], slug: str, languages: 
                     target.unlink()
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(output.target(stage), target)
-            manifest = write_manifest(new, slug, {output.path: output.files for output in built if output.files})
+            listed = _listed(root)
+            manifest = write_manifest(new, slug, {output.path: output.files for output in built if output.files},
+                                      listed)
             write_download_page(new, root, manifest)
             old = Path(tempfile.mkdtemp(prefix=".dist-old-", dir=root))
             if dist.is_dir():
                 os.replace(dist, old / DIST)
-            os.replace(new, dist)
+            os.replace(new, dist)  # a rename: its files keep their inodes and times
+            atomic_write(root / CACHE_DIR / LISTED, json.dumps(listed))
             shutil.rmtree(old, ignore_errors=True)
             return manifest
         finally:
@@ -107,9 +115,12 @@ def reindex(root: Path, slug: str) -> dict:
     return manifest
 
 
-def write_manifest(base: Path, slug: str, known: dict[str, tuple] | None = None) -> dict:
+def write_manifest(base: Path, slug: str, known: dict[str, tuple] | None = None,
+                   listed: dict[str, list] | None = None) -> dict:
     """List every output in ``base`` with its size and sha256.  ``known`` maps an output's
-    path to its files, listed when it was written: they are not read again."""
+    path to its files, listed when it was written: they are not read again.  ``listed``
+    (``LISTED``) maps an output's path to its files' identity and its size and sha256 when
+    last listed: an output whose files are still those is not read either.  It is updated."""
     editions = []
     for lang_dir in sorted(p for p in base.iterdir() if p.is_dir()):
         for fmt in FORMATS:
@@ -117,13 +128,40 @@ def write_manifest(base: Path, slug: str, known: dict[str, tuple] | None = None)
             target = output.target(base)
             if not target.exists():
                 continue
-            size, sha256 = measure((known or {}).get(output.path) or output_files(target), target.is_dir())
+            files = (known or {}).get(output.path)
+            identity = _identity(target) if listed is not None else None
+            last = (listed or {}).get(output.path)
+            if not files and isinstance(last, list) and len(last) == 3 and last[0] == identity:
+                size, sha256 = last[1], last[2]
+            else:
+                size, sha256 = measure(files or output_files(target), target.is_dir())
+            if listed is not None:
+                listed[output.path] = [identity, size, sha256]
             editions.append({"language": output.lang, "format": fmt, "path": output.path,
                              "bytes": size, "sha256": sha256})
+    if listed is not None:  # outputs gone from dist/
+        for path in set(listed) - {edition["path"] for edition in editions}:
+            del listed[path]
     manifest = {"editions": editions}
     (base / MANIFEST).unlink(missing_ok=True)  # it may be a hard link to the live dist/
     (base / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return manifest
+
+
+def _listed(root: Path) -> dict[str, list]:
+    try:
+        listed = json.loads((root / CACHE_DIR / LISTED).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return listed if isinstance(listed, dict) else {}
+
+
+def _identity(target: Path) -> list[list]:
+    """An output's files as the file system knows them, without reading them: each one's
+    path, inode, size and modification time (in ns)."""
+    paths = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    return [[path.relative_to(target).as_posix(), status.st_ino, status.st_size, status.st_mtime_ns]
+            for path in paths for status in [path.stat()]]
 
 
 def measure(files, folder: bool) -> tuple[int, str]:

@@ -36,6 +36,24 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert len(first["editions"]) == 6
 
 
+def test_the_manifest_lists_a_kept_output_as_it_is_now(tmp_path: Path) -> None:
+    """An output kept from the last build is listed from what the last manifest said of it,
+    unless its file changed since: one written to in place (same inode) is read again."""
+    root = make_book(tmp_path / "book")
+    assert run(root, "build").returncode == 0
+    pdf = root / "dist" / "en" / "test-book.pdf"
+    chapter = next((root / "chapters" / "en").glob("*.md"))
+    for change in ("none", "in place"):
+        if change == "in place":
+            with open(pdf, "ab") as handle:
+                handle.write(b"% appended\n")
+        chapter.write_text(chapter.read_text() + f"\nAn edited sentence ({change}).\n")
+        assert run(root, "build", "--format", "html").returncode == 0
+        assert_manifest_matches_files(root)
+        pdf_entry = next(e for e in manifest(root)["editions"] if e["path"] == "en/test-book.pdf")
+        assert pdf_entry["bytes"] == pdf.stat().st_size
+
+
 def test_the_date_comes_from_the_last_commit(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
