@@ -60,21 +60,16 @@ def build(root: Path, *extra: str) -> tuple[float, float]:
 
 
 def raw_markdown(root: Path) -> dict[str, Path]:
-    """The book templated into one Markdown file per language (input for the raw tools),
-    and beside it, for the floor's WeasyPrint, the build's own print HTML and stylesheet
-    (``print-<lang>.html``, ``print.css``); written once, untimed."""
+    """The book templated into one Markdown file per language (input for the raw tools)."""
     if (root / "raw").is_dir():
         return {p.stem: p for p in (root / "raw").glob("*.md")}
-    from bookbuild.edition import edition_book, make_edition
+    from bookbuild.edition import edition_book
     from bookbuild.load import load
     from bookbuild.locale_text import Formatter
-    from bookbuild.pdf_html import print_html
-    from bookbuild.pdf_layout import stylesheet_text
     from bookbuild.templating import make_environment, render_chapter
 
     book, _ = load(root)
     (root / "raw").mkdir()
-    (root / "raw" / "print.css").write_text(stylesheet_text(root))
     files = {}
     for lang in (book.config.language, *book.languages):
         local = edition_book(book, lang)
@@ -85,9 +80,24 @@ def raw_markdown(root: Path) -> dict[str, Path]:
         parts = [render_chapter(env, local, c, fmt, texts)[0].markdown for c in chapters]
         files[lang] = root / "raw" / f"{lang}.md"
         files[lang].write_text("\n\n".join(parts))
-        edition, _ = make_edition(book, lang, int(EPOCH["SOURCE_DATE_EPOCH"]))
-        (root / "raw" / f"print-{lang}.html").write_text(print_html(edition))
     return files
+
+
+def raw_print(root: Path, lang: str) -> tuple[Path, Path]:
+    """The build's own print HTML of a language and its stylesheet, for the floor's WeasyPrint
+    (``raw/print-<lang>.html``, ``raw/print.css``); written once, untimed."""
+    html, css = root / "raw" / f"print-{lang}.html", root / "raw" / "print.css"
+    if not html.exists():
+        from bookbuild.edition import make_edition
+        from bookbuild.load import load
+        from bookbuild.pdf_html import print_html
+        from bookbuild.pdf_layout import stylesheet_text
+
+        book, _ = load(root)
+        edition, _ = make_edition(book, lang, int(EPOCH["SOURCE_DATE_EPOCH"]))
+        html.write_text(print_html(edition))
+        css.write_text(stylesheet_text(root))
+    return html, css
 
 
 def raw_floor(root: Path) -> tuple[float, float]:
@@ -110,8 +120,8 @@ def raw_floor(root: Path) -> tuple[float, float]:
                             [pandoc, str(md), "-f", "markdown-citations", "-s", "-t", "html5", "-M", f"title=Book {lang}", "-o", f"{tmp}/p-{lang}.html"]):
                 seconds = timed(command)[0]
                 floor, bare = floor + seconds, bare + seconds
-            floor += timed([weasy, "-u", root.as_uri() + "/", "-s", str(root / "raw" / "print.css"),
-                            str(root / "raw" / f"print-{lang}.html"), f"{tmp}/{lang}.pdf"])[0]
+            html, css = raw_print(root, lang)
+            floor += timed([weasy, "-u", root.as_uri() + "/", "-s", str(css), str(html), f"{tmp}/{lang}.pdf"])[0]
             bare += timed([weasy, f"{tmp}/p-{lang}.html", f"{tmp}/bare-{lang}.pdf"])[0]
     return floor, bare
 
