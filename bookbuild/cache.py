@@ -127,15 +127,19 @@ def put_pickle(root: Path, kind: str, key: str, value) -> None:
     atomic_write(root / CACHE_DIR / kind / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def output_files(target: Path) -> list[tuple[str, str, int]]:
+def output_files(target: Path, known: dict[str, str] | None = None) -> list[tuple[str, str, int]]:
     """Each file of an output: its path in the folder ("" for an output that is a file),
-    its sha256 and its size, sorted by path."""
+    its sha256 and its size, sorted by path.  A file whose sha256 ``known`` gives (by its
+    path) is not read."""
     folder = target.is_dir()
     listing = []
     for path in sorted(p for p in target.rglob("*") if p.is_file()) if folder else [target]:
+        rel = path.relative_to(target).as_posix() if folder else ""
+        if known and rel in known:
+            listing.append((rel, known[rel], path.stat().st_size))
+            continue
         data = path.read_bytes()
-        listing.append((path.relative_to(target).as_posix() if folder else "", hashlib.sha256(data).hexdigest(),
-                        len(data)))
+        listing.append((rel, hashlib.sha256(data).hexdigest(), len(data)))
     return listing
 
 
@@ -163,12 +167,14 @@ def fetch_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int
     return listing
 
 
-def store_output(root: Path, key: str, target: Path) -> list[tuple[str, str, int]]:
+def store_output(root: Path, key: str, target: Path, known: dict[str, str] | None = None
+                 ) -> list[tuple[str, str, int]]:
     """Remember an output as the list of its files, each stored once under its content's
     sha256 (``.cache/blobs/``): a site rebuilt after an edit adds its changed pages only.
+    ``known`` gives the sha256 of files already stored so (by their paths in the output).
     Returns its files (``output_files``)."""
     folder = target.is_dir()
-    listing = output_files(target)
+    listing = output_files(target, known)
     for rel, blob, _ in listing:
         _keep_blob(root, blob, (target / rel if folder else target).read_bytes)
     # Written even if there: an entry whose file was trimmed is a miss, and the output was made again.

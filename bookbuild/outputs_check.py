@@ -30,14 +30,15 @@ class _Links(HTMLParser):
                 self.hrefs.append(value)
 
 
-def _parse(text: str, root: Path | None = None) -> _Links:
-    """A page's ids and links; remembered under ``root/.cache`` by the page's text, if given,
-    with a digest of them (its ``shape``)."""
-    key = digest(text) if root else ""
+def _parse(text: str | Path, root: Path | None = None, sha256: str = "") -> _Links:
+    """A page's ids and links (of its text, or of the file ``text`` names); remembered under
+    ``root/.cache`` by the page's text, or by its file's ``sha256`` if given, with a digest of
+    them (its ``shape``)."""
+    key = (digest("sha256", sha256) if sha256 else digest(_text(text))) if root else ""
     remembered = get_pickle(root, "page-links", key) if root else None
     parser = _Links()
     if remembered is None:
-        parser.feed(text)
+        parser.feed(_text(text))
         parser.shape = digest(repr(sorted(parser.ids)), repr(parser.hrefs))
         if root:
             put_pickle(root, "page-links", key, (parser.ids, parser.hrefs, parser.shape))
@@ -46,11 +47,17 @@ def _parse(text: str, root: Path | None = None) -> _Links:
     return parser
 
 
-def check_pages(pages: dict[str, str], label: str, root: Path | None = None) -> list[Diagnostic]:
-    """``pages`` maps a path (posix, relative) to its HTML or XHTML text.  With ``root``, the
-    verdict is remembered under every page's ids and links: an edit that changes neither (most
-    edits of prose) is not checked link by link again."""
-    parsed = {path: _parse(text, root) for path, text in pages.items()}
+def _text(text: str | Path) -> str:
+    return text.read_text("utf-8") if isinstance(text, Path) else text
+
+
+def check_pages(pages: dict[str, str | Path], label: str, root: Path | None = None,
+                known: dict[str, str] | None = None) -> list[Diagnostic]:
+    """``pages`` maps a path (posix, relative) to its HTML or XHTML text, or to its file.  With
+    ``root``, the verdict is remembered under every page's ids and links: an edit that changes
+    neither (most edits of prose) is not checked link by link again; and a page whose sha256
+    ``known`` gives (by its path) is not read when its links are remembered."""
+    parsed = {path: _parse(text, root, (known or {}).get(path, "")) for path, text in pages.items()}
     key = digest(label, *(f"{path}\0{page.shape}" for path, page in sorted(parsed.items()))) if root else ""
     problems = get_pickle(root, "link-checks", key) if root else None
     if problems is None:
@@ -79,9 +86,11 @@ def _broken_links(parsed: dict[str, _Links], label: str) -> list[Diagnostic]:
     return problems
 
 
-def check_html_site(site: Path, label: str, root: Path | None = None) -> list[Diagnostic]:
-    pages = {p.relative_to(site).as_posix(): p.read_text("utf-8") for p in site.rglob("*.html")}
-    return check_pages(pages, label, root)
+def check_html_site(site: Path, label: str, root: Path | None = None,
+                    known: dict[str, str] | None = None) -> list[Diagnostic]:
+    """Check the site's pages; ``known`` gives the sha256 of those its writer knows."""
+    pages = {p.relative_to(site).as_posix(): p for p in site.rglob("*.html")}
+    return check_pages(pages, label, root, known)
 
 
 def check_epub(epub: Path, label: str) -> list[Diagnostic]:
@@ -114,10 +123,12 @@ def check_pdf(pdf: Path, label: str) -> list[Diagnostic]:
     return problems
 
 
-def check_output(output, target: Path, root: Path | None = None) -> list[Diagnostic]:
-    """Check one output just built at ``target``; a site's unchanged pages are read from ``root/.cache``."""
+def check_output(output, target: Path, root: Path | None = None,
+                 known: dict[str, str] | None = None) -> list[Diagnostic]:
+    """Check one output just built at ``target``; a site's unchanged pages are read from
+    ``root/.cache`` (``known``: the sha256 of the site's pages that its writer knows)."""
     if output.format == "html":
-        return check_html_site(target, f"dist/{output.lang}/html", root)
+        return check_html_site(target, f"dist/{output.lang}/html", root, known)
     if output.format == "epub":
         return check_epub(target, f"dist/{output.path}")
     return check_pdf(target, f"dist/{output.path}")

@@ -168,22 +168,24 @@ def _run(job: Job) -> tuple[str, list[Diagnostic], list | None]:
     the progress line, its problems, and its files (None if it is not remembered)."""
     from .outputs_check import check_output
 
-    note = _write(job)
-    problems = check_output(job.output, job.target, job.edition.book.root)
-    return note, problems, None if problems else store_output(job.edition.book.root, job.key, job.target)
+    note, known = _write(job)
+    root = job.edition.book.root
+    problems = check_output(job.output, job.target, root, known)
+    return note, problems, None if problems else store_output(root, job.key, job.target, known)
 
 
-def _write(job: Job) -> str:
+def _write(job: Job) -> tuple[str, dict[str, str]]:
+    """Write the output; return a note for the progress line, and the sha256 of the files
+    that the writer stored in ``.cache/blobs/`` already (by their paths in the output)."""
     fmt, edition = job.output.format, job.edition
     if fmt == "html":
         from .writers import write_html_site
-        write_html_site(edition, job.target)
-    elif fmt == "epub":
+        return "", write_html_site(edition, job.target)
+    if fmt == "epub":
         from .writers import write_epub
         work = job.work / ".work-epub"
         work.mkdir(exist_ok=True)
         write_epub(edition, job.target, work)
-    else:
-        from .pdf import write_pdf
-        return write_pdf(edition, job.plan, job.target)
-    return ""
+        return "", {}
+    from .pdf import write_pdf
+    return write_pdf(edition, job.plan, job.target), {}

@@ -40,8 +40,9 @@ def words_args(edition: Edition) -> list[str]:
     return [arg for key, value in fields for arg in ("-V", f"{key}={typeset(value, lang)}")]
 
 
-def write_html_site(edition: Edition, out_dir: Path) -> Path:
+def write_html_site(edition: Edition, out_dir: Path) -> dict[str, str]:
     """A browsable site: index.html with the contents, then a page per chapter.
+    Returns each page's sha256 (its file name in ``.cache/blobs/``), by its path in the site.
 
     A chapter's page depends on its own blocks and on the book's outline (the
     contents, the pager, which page holds each id); pages are remembered under
@@ -76,18 +77,21 @@ def write_html_site(edition: Edition, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     fresh = [("index.html", digest(context, "index.html"))] if remembered["index.html"] is None else []
     fresh += [(parts[i].page, keys[i]) for i in stale if parts[i].page]
+    pages = {}
     for name, key in fresh:
-        put_pickle(root, "pages", key, put_blob(root, (out_dir / name).read_bytes()))
+        pages[name] = put_blob(root, (out_dir / name).read_bytes())
+        put_pickle(root, "pages", key, pages[name])
     for name, page in remembered.items():
         if page is not None:
             place_blob(root, *page, out_dir / name)
+            pages[name] = page[0]
     _copy_images(parts, set(range(len(parts))) - given, root, out_dir)
     css = font_face_css("fonts/") + (root / TEMPLATES / "css" / "screen.css").read_text("utf-8")
     (out_dir / "book.css").write_text(css, "utf-8")
     (out_dir / "fonts").mkdir()
     for font in font_files():
         shutil.copyfile(font, out_dir / "fonts" / font.name)
-    return out_dir / "index.html"
+    return pages
 
 
 def _remembered_page(root: Path, key: str) -> tuple[str, bytes] | None:

@@ -38,6 +38,21 @@ def test_a_verdict_is_remembered_under_the_pages_ids_and_links(tmp_path, monkeyp
     assert [d.message for d in check_pages(pages, "other", tmp_path)] == ["link to missing anchor 'b.html#z'"]
 
 
+def test_a_site_page_whose_sha256_the_writer_gives_is_read_only_once(tmp_path) -> None:
+    from bookbuild.outputs_check import check_html_site
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_text('<p id="x"></p><a href="b.html#y">b</a>')
+    (site / "b.html").write_text('<a id="y" href="a.html#x">a</a>')
+    known = {"a.html": "a" * 64, "b.html": "b" * 64}
+    assert check_html_site(site, "site", tmp_path, known) == []
+    (site / "a.html").write_text('<p id="x"></p><a href="b.html#z">b</a>')  # not read again: its sha256 says it is as it was
+    assert check_html_site(site, "site", tmp_path, known) == []
+    known["a.html"] = "c" * 64  # a new page: read
+    assert [d.message for d in check_html_site(site, "site", tmp_path, known)] == ["link to missing anchor 'b.html#z'"]
+
+
 def test_explain_prints_the_code(tmp_path) -> None:
     result = run(tmp_path, "check", "--explain", "T003")
     assert result.returncode == 0
