@@ -127,14 +127,21 @@ def put_pickle(root: Path, kind: str, key: str, value) -> None:
     atomic_write(root / CACHE_DIR / kind / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def output_paths(target: Path) -> list[tuple[str, Path]]:
+    """Each file of an output, sorted: its path in the folder ("" for an output that is a
+    file), and the file."""
+    if not target.is_dir():
+        return [("", target)]
+    files = sorted(path for path in target.rglob("*") if path.is_file())
+    return [(path.relative_to(target).as_posix(), path) for path in files]
+
+
 def output_files(target: Path, known: dict[str, str] | None = None) -> list[tuple[str, str, int]]:
     """Each file of an output: its path in the folder ("" for an output that is a file),
     its sha256 and its size, sorted by path.  A file whose sha256 ``known`` gives (by its
     path) is not read."""
-    folder = target.is_dir()
     listing = []
-    for path in sorted(p for p in target.rglob("*") if p.is_file()) if folder else [target]:
-        rel = path.relative_to(target).as_posix() if folder else ""
+    for rel, path in output_paths(target):
         if known and rel in known:
             listing.append((rel, known[rel], path.stat().st_size))
             continue

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import CACHE_DIR, atomic_write, output_files
+from .cache import CACHE_DIR, atomic_write, output_files, output_paths
 from .downloads import write_download_page
 
 DIST = "dist"
@@ -159,9 +159,8 @@ def _listed(root: Path) -> dict[str, list]:
 def _identity(target: Path) -> list[list]:
     """An output's files as the file system knows them, without reading them: each one's
     path, inode, size and modification time (in ns)."""
-    paths = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
-    return [[path.relative_to(target).as_posix(), status.st_ino, status.st_size, status.st_mtime_ns]
-            for path in paths for status in [path.stat()]]
+    return [[rel, status.st_ino, status.st_size, status.st_mtime_ns]
+            for rel, path in output_paths(target) for status in [path.stat()]]
 
 
 def measure(files, folder: bool) -> tuple[int, str]:
