@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html as htmlmod
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from .cache import digest, put_pickle, tool_versions
 from .fonts import font_dir, font_face_css
 
 KIND = "pdf-chunks"
+_FONT_COPIES: list[tuple[int, Path]] = []  # (the process, its folder) for each font configuration made
 STYLESHEET = Path("templates") / "css" / "print.css"
 
 
@@ -74,7 +76,28 @@ def _styling(root: Path, css: str):
 
     fetcher = project_fetcher(root)
     fonts = FontConfiguration()
-    return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts), fonts, fetcher
+    stylesheet = weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)
+    folder = getattr(fonts, "_folder", None)
+    if folder is not None:
+        _FONT_COPIES.append((os.getpid(), Path(folder)))
+    return stylesheet, fonts, fetcher
+
+
+def remove_font_copies() -> None:
+    """Remove the copies of the fonts that WeasyPrint made for this process's layouts, in a
+    folder of its own in /tmp (0.8 MB).  WeasyPrint removes them when their configuration is
+    collected, which never happens in a build: it is kept to the end, and build.py ends without
+    Python's clean-up (``os._exit``), so each build left one behind.  Call it at the end of a
+    build; a later layout in this process loads the fonts again."""
+    import shutil
+
+    mine = [folder for pid, folder in _FONT_COPIES if pid == os.getpid()]  # not the forking process's
+    if mine:
+        _styling.cache_clear()
+        _warm.cache_clear()
+        for folder in mine:
+            shutil.rmtree(folder, ignore_errors=True)
+        _FONT_COPIES[:] = [(pid, folder) for pid, folder in _FONT_COPIES if folder not in mine]
 
 
 def load_styling(root: Path, langs: Iterable[str] = ()) -> str:

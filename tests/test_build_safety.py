@@ -36,6 +36,18 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert len(first["editions"]) == 6
 
 
+def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path: Path) -> None:
+    """WeasyPrint copies the fonts into a folder of its own in /tmp (0.8 MB), which a build
+    used to leave behind, one per PDF built."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    root = make_book(tmp_path / "book", overlay=FIXTURES / "fr")
+    result = run(root, "build", env={"TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stderr
+    assert (root / "dist" / "fr" / "test-book.pdf").is_file()
+    assert sorted(p.name for p in temporary.iterdir()) == []
+
+
 def test_the_manifest_lists_a_kept_output_as_it_is_now(tmp_path: Path) -> None:
     """An output kept from the last build is listed from what the last manifest said of it,
     unless its file changed since: one written to in place (same inode) is read again."""
