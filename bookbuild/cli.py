@@ -147,6 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("build.py: interrupted; dist/ is unchanged", file=sys.stderr)
         return 130
+    finally:
+        _remove_font_copies()
+
+
+def _remove_font_copies() -> None:
+    """WeasyPrint's copies of the fonts, if a PDF was laid out (build.py ends without Python's
+    clean-up, which would have removed them)."""
+    layout = sys.modules.get(f"{__package__}.pdf_layout")
+    if layout is not None:
+        layout.remove_font_copies()
 
 
 @dataclass(frozen=True)
@@ -160,10 +170,11 @@ class Gathered:
 
 
 def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progress | None = None,
-           then=None) -> Gathered:
+           then=None, stylesheet: bool = True) -> Gathered:
     """Load and check everything, and prepare every edition: nothing is published.
     ``meanwhile(languages)`` runs while the editions are prepared by worker processes; ``then(edition)``,
-    if given, runs in the worker that made an edition without errors, on it."""
+    if given, runs in the worker that made an edition without errors, on it.  The print stylesheet
+    is checked unless ``stylesheet`` is false (the caller checks it)."""
     from .load import load
     from .locale_text import language_name
     from .pandoc import check_templates
@@ -175,14 +186,15 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
     book, problems = load(root)
     problems += check_template_files(root) + check_templates(root) + check_page_templates(root)
     if has_errors(problems):
-        return Gathered(book, [], problems + check_print_stylesheet(root))
+        return Gathered(book, [], problems + (check_print_stylesheet(root) if stylesheet else []))
     epoch = source_date_epoch(root) if epoch is None else epoch
-    stylesheet: list[Diagnostic] = []
+    in_stylesheet: list[Diagnostic] = []
 
     langs = (book.config.language, *book.languages)
 
     def alongside() -> None:  # WeasyPrint reads the stylesheet here while the workers make the editions
-        stylesheet.extend(check_print_stylesheet(root))
+        if stylesheet:
+            in_stylesheet.extend(check_print_stylesheet(root))
         for lang in langs:  # and Babel each language's data, for the download page (10-20 ms each)
             language_name(lang)
         if meanwhile:
@@ -198,7 +210,7 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
             editions.append(edition)
             if after is not None:
                 made[edition.lang] = after
-    return Gathered(book, editions, problems + stylesheet, made)
+    return Gathered(book, editions, problems + in_stylesheet, made)
 
 
 def _make_editions(book, langs: tuple[str, ...], epoch: int, meanwhile=None, waiting=None, then=None) -> list:
@@ -326,9 +338,10 @@ def _build_with(progress: Progress, root: Path, formats: list[str], strict: bool
 
         # Each worker writes the edition it made into the staging folder at once, and its
         # print HTML; the PDFs' layout then spreads every edition's chapters over the cores.
-        # WeasyPrint takes a second to import: the PDF's typesetter is readied while the
-        # editions are prepared.
-        gathered = gather(root, epoch, _ready_typesetter(root) if "pdf" in formats else None, progress, write_here)
+        if "pdf" in formats:
+            gathered = _gather_beside_typesetter(root, epoch, progress, write_here)
+        else:
+            gathered = gather(root, epoch, None, progress, write_here)
         book, editions, problems, written = gathered.book, gathered.editions, gathered.problems, gathered.then
         progress(f"checked {len(editions)} edition(s)")
         declared = book.config.all_languages
@@ -375,10 +388,38 @@ def import_build_modules() -> None:
     tool_versions()
 
 
-def _ready_typesetter(root: Path):
-    from .pdf_layout import load_styling
+def _gather_beside_typesetter(root: Path, epoch: int, progress: Progress, then) -> Gathered:
+    """``gather``, in a forked process, while this one readies the PDF's typesetter.
 
-    return lambda langs: load_styling(root, langs)
+    WeasyPrint takes a second to import, and the chunks' workers are forked from
+    the process that has imported it.  This process imports it at once, checks the
+    print stylesheet, and lays out a few lines in each language (``load_styling``),
+    while the forked one reads the book and makes the editions: the second core is
+    busy from the start, instead of idle while the book is read."""
+    from dataclasses import replace
+
+    from .forked import aside
+    from .locale_text import language_name
+    from .pdf_layout import load_styling
+    from .stylesheet_check import check_print_stylesheet
+
+    def prepare(tell) -> Gathered:
+        try:
+            return gather(root, epoch, tell, progress, then, stylesheet=False)
+        finally:
+            progress.clear()  # this process's status line goes on in the parent
+
+    def ready(heard) -> list[Diagnostic]:
+        found = check_print_stylesheet(root)
+        langs = heard()  # once the book is read; none if it has errors
+        if langs:
+            load_styling(root, langs)
+            for lang in langs:  # Babel's data, for the download page (10-20 ms each)
+                language_name(lang)
+        return found
+
+    gathered, stylesheet = aside(prepare, ready)
+    return replace(gathered, problems=gathered.problems + stylesheet)
 
 
 def report(problems: list[Diagnostic], strict: bool) -> int:

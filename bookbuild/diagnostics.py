@@ -101,3 +101,6 @@ class BuildFailed(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         super().__init__(f"{len(diagnostics)} problem(s)")
         self.diagnostics = diagnostics
+
+    def __reduce__(self):  # pickled from a worker process with its diagnostics, not its message
+        return BuildFailed, (self.diagnostics,)

@@ -84,3 +84,71 @@ def _next(results, waiting: Callable[[], object] | None):
 def _call(index: int):
     fn, items = _WORK
     return fn(items[index])
+
+
+def aside(fn: Callable[[Callable[[object], None]], object], meanwhile: Callable[[Callable[[], object]], object]
+          ) -> tuple[object, object]:
+    """``fn(tell)`` in a forked process while ``meanwhile(heard)`` runs in this one; returns what
+    each returned.  The forked process may ``tell(x)`` once on its way; ``heard()`` here waits for
+    x, or returns None once ``fn`` has ended without telling.  What ``fn`` raised is raised here.
+
+    The forked process is not a pool's worker (those may not fork), so ``fn`` may use
+    ``forked_map``.  Its result comes back pickled."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_aside, args=(fn, sending), name="bookbuild-aside")
+    child.start()
+    sending.close()
+    inbox: list[tuple[str, object]] = []
+
+    def receive() -> tuple[str, object]:
+        try:
+            return receiving.recv()
+        except EOFError:  # it died without a word (killed, out of memory)
+            child.join()
+            return "raised", RuntimeError(f"a build process ended unexpectedly (exit code {child.exitcode})")
+
+    def heard() -> object:
+        if not inbox:
+            inbox.append(receive())
+        kind, value = inbox[0]
+        if kind == "told":
+            inbox.pop()
+            return value
+        return None
+
+    try:
+        here = meanwhile(heard)
+        kind, value = inbox.pop() if inbox else receive()
+        while kind == "told":  # told, but not heard
+            kind, value = receive()
+    except BaseException:
+        child.terminate()
+        raise
+    finally:
+        receiving.close()
+        child.join()
+    if kind == "raised":
+        raise value
+    return value, here
+
+
+def _aside(fn: Callable, sending) -> None:
+    def tell(value: object) -> None:
+        sending.send(("told", value))
+
+    try:
+        message = ("returned", fn(tell))
+    except BaseException as raised:  # noqa: B036 - sent to the parent, which raises it
+        message = ("raised", raised)
+    try:
+        sending.send(message)
+    except Exception as unsendable:  # not picklable: say what it was
+        import traceback
+
+        text = "".join(traceback.format_exception(message[1])) if message[0] == "raised" else repr(unsendable)
+        sending.send(("raised", RuntimeError(f"a build process failed:\n{text}")))
+    finally:
+        sending.close()
