@@ -29,7 +29,7 @@ def forked_map(fn: Callable, items: list, meanwhile: Callable[[], object] | None
     ``waiting()`` every ``TICK_S`` seconds while the next result is not ready."""
     global _WORK
     workers = min(len(items), cores())
-    if workers < 2:
+    if not side_by_side(items):
         if meanwhile:
             meanwhile()
         yield from map(fn, items)
@@ -50,6 +50,12 @@ def forked_map(fn: Callable, items: list, meanwhile: Callable[[], object] | None
                 raise
     finally:
         _WORK = None
+
+
+def side_by_side(items: list) -> bool:
+    """Whether ``forked_map`` runs these items in workers, at the same time as its ``meanwhile``
+    (else one after the other, in this process, after it)."""
+    return min(len(items), cores()) >= 2
 
 
 def cores() -> int:

@@ -23,11 +23,12 @@ from pathlib import Path
 
 from .cache import has_pickle, needed_pickle
 from .diagnostics import BuildFailed, error
-from .forked import forked_map
+from .forked import TICK_S, forked_map, side_by_side
 from .model import Edition
 from .pdf_chunks import CutBook, chunk_html
 from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
-from .pdf_worker import UNDER_WAY, ChunkJob, PageCounts, book_numbers, lay_out_first, lay_out_job, settle_first
+from .pdf_worker import (UNDER_WAY, ChunkJob, Measures, PageCounts, book_numbers, lay_out_first, lay_out_job,
+                         settle_first)
 from .progress import Progress
 from .writers import TEMPLATES
 
@@ -118,19 +119,30 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
     for key in first:  # before the workers are forked: once a chunk is laid out, they wait for this count
         counts.set(jobs[key].lang, 0, UNDER_WAY)
     todo = [key for key in todo if key not in first]
-    laid_first = {}
+    laid_first, settled = {}, {}
+    # With workers, each chunk's measures come as soon as it is laid out: the front matter
+    # is settled here while they draw, instead of after.
+    measures = Measures() if first and side_by_side(todo) else None
 
     def count() -> None:
         progress.status(counted.format(len(made) + len(laid_first), len(todo) + len(first)))
+
+    def settle(key: str, laid: dict):  # ``laid``: (language, index) -> each other chunk's layout
+        job = jobs[key]
+        others = [laid.get((job.lang, index)) for index in range(1, len(books[job.lang].chunks))]
+        return settle_first(root, job, books[job.lang], *laid_first[key], others, css, inputs, identifier)
 
     def meanwhile() -> None:
         for key in first:
             laid_first[key] = lay_out_first(root, jobs[key], css, counts)
             count()
+        if measures:
+            _settle_as_measured(first, [jobs[key] for key in todo], remembered, jobs, measures,
+                                lambda key, laid: settled.setdefault(key, settle(key, laid)), progress.tick)
 
     def work(key: str):
         job = jobs[key]
-        return lay_out_job(root, job, books[job.lang], css, inputs, identifier, counts)
+        return lay_out_job(root, job, books[job.lang], css, inputs, identifier, counts, measures)
 
     if todo or first:
         count()
@@ -138,18 +150,44 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
         made[todo[index]] = result
         count()
     laid = {(jobs[k].lang, jobs[k].index): layout for k, (_, layout) in (made | remembered).items()}
-
-    def settle(key: str):  # each language's in a worker of its own: drawing it takes a while
-        job = jobs[key]
-        others = [laid.get((job.lang, index)) for index in range(1, len(books[job.lang].chunks))]
-        return settle_first(root, job, books[job.lang], *laid_first[key], others, css, inputs, identifier)
-
-    made.update(zip(first, forked_map(settle, first)))
+    rest = [key for key in first if key not in settled]  # each language's in a worker of its own
+    made.update(settled)
+    made.update(zip(rest, forked_map(lambda key: settle(key, laid), rest)))
     by_lang = {e.lang: e for e in editions}
     refused = [_refusal(url, root, by_lang[jobs[key].lang]) for key in todo + first for url in made[key][1].refused]
     if refused:
         raise BuildFailed(refused)
     return made, remembered
+
+
+def _settle_as_measured(first: list[str], laying: list[ChunkJob], remembered: dict, jobs: dict[str, ChunkJob],
+                        measures: Measures, settle, waiting) -> None:
+    """``settle(key, laid)`` each front matter (the ``first`` keys) as soon as the other chunks of
+    its language are measured: those ``laying`` out are told by their workers, and the
+    ``remembered`` are known.  A language whose worker failed is left (its error comes next).
+    Returns once every chunk is told; ``waiting()`` is called every ``TICK_S`` meanwhile."""
+    laid = {(jobs[k].lang, jobs[k].index): layout for k, (_, layout) in remembered.items()}
+    pending = {(job.lang, job.index) for job in laying}
+    failed: set[str] = set()
+    left = list(first)
+    while True:
+        for key in list(left):
+            lang = jobs[key].lang
+            if lang not in failed and not any(waiting_lang == lang for waiting_lang, _ in pending):
+                settle(key, laid)
+                left.remove(key)
+        if not pending:
+            return
+        told = measures.heard(TICK_S)
+        if told is None:
+            waiting()
+            continue
+        lang, index, layout = told
+        pending.discard((lang, index))
+        if layout is None:
+            failed.add(lang)
+        else:
+            laid[(lang, index)] = layout
 
 
 @dataclass(frozen=True)

@@ -90,18 +90,48 @@ class PageCounts:
         return lambda index: max(1, round(len(book.chunks[index].body) / per_page))
 
 
+class Measures:
+    """Each chunk's measures (its pages, and the page of each of its anchors), sent by the
+    worker that laid it out as soon as its layout holds, before it is drawn: meanwhile, the
+    parent puts the pages that the front matter's contents print in place (``settle_first``).
+    Made before the workers are forked; the parent reads every chunk's, or a worker could
+    wait on a full pipe."""
+
+    def __init__(self):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._reading, self._writing = context.Pipe(duplex=False)
+        self._lock = context.Lock()  # one worker's message at a time
+
+    def tell(self, lang: str, index: int, layout: ChunkLayout | None) -> None:
+        """In a worker: the chunk's measures (as a layout without its PDF), or None if it failed."""
+        with self._lock:
+            self._writing.send((lang, index, layout))
+
+    def heard(self, timeout: float) -> tuple[str, int, ChunkLayout | None] | None:
+        """In the parent: the next chunk measured, or None if none is within ``timeout`` seconds."""
+        return self._reading.recv() if self._reading.poll(timeout) else None
+
+
 def lay_out_job(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
-                counts: PageCounts) -> tuple[str, ChunkLayout]:
+                counts: PageCounts, measures: Measures | None = None) -> tuple[str, ChunkLayout]:
     """Lay out the chunk, settling what numbers it can; draw and remember it if they are all
-    settled, or if ``job.write``.  Returns the key of the HTML laid out, and its layout."""
+    settled, or if ``job.write``.  Its page count is shared, and its measures told, before it
+    is drawn.  Returns the key of the HTML laid out, and its layout."""
+    def laid(layout: ChunkLayout) -> None:
+        counts.set(job.lang, job.index, layout.pages)
+        if measures:
+            measures.tell(job.lang, job.index, layout)
+
     counts.set(job.lang, job.index, UNDER_WAY)
     try:
-        key, layout = _lay_out(root, job, book, css, inputs, identifier, counts)
+        return _lay_out(root, job, book, css, inputs, identifier, counts, laid)
     except BaseException:
         counts.set(job.lang, job.index, UNKNOWN)
+        if measures:
+            measures.tell(job.lang, job.index, None)
         raise
-    counts.set(job.lang, job.index, layout.pages)
-    return key, layout
 
 
 def lay_out_first(root, job: ChunkJob, css: str, counts: PageCounts):
@@ -146,7 +176,7 @@ def book_numbers(layouts: list[ChunkLayout]) -> tuple[list[int], dict[str, int]]
 
 
 def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifier: bytes,
-             counts: PageCounts) -> tuple[str, ChunkLayout]:
+             counts: PageCounts, laid) -> tuple[str, ChunkLayout]:
     known_start = counts.start(job.lang, job.index)
     start = job.start if known_start is None and job.write else known_start  # the last build's guess
     if start is None:  # one of the chunks before it is under way: its length says how long it is
@@ -176,5 +206,6 @@ def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifi
     key = layout_key(html, css, inputs)
     known = settled and known_start == start and chunk.xrefs | chunk.toc <= pages.keys()
     write = job.write or known
+    laid(ChunkLayout(None, len(document.pages), anchors_of(document), refused))
     cached = get_pickle(root, KIND, key) if write else None
     return key, cached or finish(root, key, document, refused, identifier, write)

@@ -37,3 +37,30 @@ def test_jobs_on_the_command_line(tmp_path: Path) -> None:
         assert result.returncode == 2 and "--jobs: expected a whole number of at least 1" in result.stderr
     result = run(root, "check", env={"BOOKBUILD_JOBS": "many"})
     assert result.returncode == 2 and "BOOKBUILD_JOBS: expected a whole number of at least 1, got 'many'" in result.stderr
+
+
+def test_aside_runs_beside_this_process_and_hears_what_it_tells() -> None:
+    def child(tell):
+        tell(("en", "fr"))
+        return os.getpid()
+
+    def here(heard):
+        return heard(), os.getpid()
+
+    pid, (told, mine) = forked.aside(child, here)
+    assert told == ("en", "fr") and mine == os.getpid() and pid != os.getpid()
+    # Not told: heard() returns None once the other has ended, rather than waiting for ever.
+    assert forked.aside(lambda tell: "done", lambda heard: heard()) == ("done", None)
+
+
+def test_aside_raises_here_what_the_forked_process_raised() -> None:
+    from bookbuild.diagnostics import BuildFailed, error
+
+    problem = error("B003", "book.yaml", 15, "chapter 'x' has no file")
+
+    def child(tell):
+        raise BuildFailed([problem])
+
+    with pytest.raises(BuildFailed) as raised:
+        forked.aside(child, lambda heard: heard())
+    assert raised.value.diagnostics == [problem]  # its diagnostics, not its message
