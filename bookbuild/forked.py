@@ -99,8 +99,14 @@ def aside(fn: Callable[[Callable[[object], None]], object], meanwhile: Callable[
     x, or returns None once ``fn`` has ended without telling.  What ``fn`` raised is raised here.
 
     The forked process is not a pool's worker (those may not fork), so ``fn`` may use
-    ``forked_map``.  Its result comes back pickled."""
+    ``forked_map``.  Its result comes back pickled.  With one core (or ``--jobs 1``), ``fn``
+    runs here, then ``meanwhile``."""
     import multiprocessing
+
+    if cores() < 2:
+        told: list[object] = []
+        returned = fn(told.append)
+        return returned, meanwhile(lambda: told.pop(0) if told else None)
 
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)

@@ -53,6 +53,12 @@ def test_aside_runs_beside_this_process_and_hears_what_it_tells() -> None:
     assert forked.aside(lambda tell: "done", lambda heard: heard()) == ("done", None)
 
 
+def test_aside_runs_in_this_process_with_one_job(monkeypatch) -> None:
+    monkeypatch.setenv("BOOKBUILD_JOBS", "1")
+    assert forked.aside(lambda tell: (tell("fr"), os.getpid())[1], lambda heard: (heard(), heard())) == \
+        (os.getpid(), ("fr", None))
+
+
 def test_aside_raises_here_what_the_forked_process_raised() -> None:
     from bookbuild.diagnostics import BuildFailed, error
 
