@@ -153,7 +153,7 @@ def _aside(fn: Callable, sending) -> None:
 
     try:
         message = ("returned", fn(tell))
-    except BaseException as raised:  # noqa: B036 - sent to the parent, which raises it
+    except BaseException as raised:  # sent to the parent, which raises it
         message = ("raised", raised)
     try:
         sending.send(message)
