@@ -170,11 +170,12 @@ class Gathered:
 
 
 def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progress | None = None,
-           then=None, stylesheet: bool = True) -> Gathered:
+           then=None, publishing: bool = True) -> Gathered:
     """Load and check everything, and prepare every edition: nothing is published.
     ``meanwhile(languages)`` runs while the editions are prepared by worker processes; ``then(edition)``,
-    if given, runs in the worker that made an edition without errors, on it.  The print stylesheet
-    is checked unless ``stylesheet`` is false (the caller checks it)."""
+    if given, runs in the worker that made an edition without errors, on it.  Unless ``publishing``
+    is false (a process that only makes the editions for another), this process also checks the
+    print stylesheet and loads each language's name meanwhile."""
     from .load import load
     from .locale_text import language_name
     from .pandoc import check_templates
@@ -186,17 +187,17 @@ def gather(root: Path, epoch: int | None = None, meanwhile=None, progress: Progr
     book, problems = load(root)
     problems += check_template_files(root) + check_templates(root) + check_page_templates(root)
     if has_errors(problems):
-        return Gathered(book, [], problems + (check_print_stylesheet(root) if stylesheet else []))
+        return Gathered(book, [], problems + (check_print_stylesheet(root) if publishing else []))
     epoch = source_date_epoch(root) if epoch is None else epoch
     in_stylesheet: list[Diagnostic] = []
 
     langs = (book.config.language, *book.languages)
 
     def alongside() -> None:  # WeasyPrint reads the stylesheet here while the workers make the editions
-        if stylesheet:
+        if publishing:
             in_stylesheet.extend(check_print_stylesheet(root))
-        for lang in langs:  # and Babel each language's data, for the download page (10-20 ms each)
-            language_name(lang)
+            for lang in langs:  # and Babel each language's data, for the download page (10-20 ms each)
+                language_name(lang)
         if meanwhile:
             meanwhile(langs)
 
@@ -405,7 +406,7 @@ def _gather_beside_typesetter(root: Path, epoch: int, progress: Progress, then) 
 
     def prepare(tell) -> Gathered:
         try:
-            return gather(root, epoch, tell, progress, then, stylesheet=False)
+            return gather(root, epoch, tell, progress, then, publishing=False)
         finally:
             progress.clear()  # this process's status line goes on in the parent
 

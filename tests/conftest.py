@@ -14,6 +14,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EPOCH = "1764028800"  # 2025-11-25: a fixed date, so outputs are comparable
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_font_copies_left():
+    """Tests that lay out chunks in this process leave WeasyPrint's copies of the fonts in /tmp,
+    as a build would: removed at the session's end, as the build removes its own."""
+    yield
+    layout = sys.modules.get("bookbuild.pdf_layout")
+    if layout is not None:
+        layout.remove_font_copies()
+
+
 def answers_ctrl_c() -> None:
     """For ``preexec_fn``: a child that a test interrupts must not inherit an ignored SIGINT
     (as under ``nohup`` or ``cmd &`` in a script), which Python would keep ignoring."""
