@@ -74,6 +74,9 @@ def _styling(root: Path, css: str):
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    from .weasy_footnotes import install
+
+    install()  # each footnote measured once per page, not once per footnote added
     fetcher = project_fetcher(root)
     fonts = FontConfiguration()
     stylesheet = weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)
