@@ -74,9 +74,10 @@ def _styling(root: Path, css: str):
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from .weasy_footnotes import install
+    from . import weasy_arrays, weasy_footnotes
 
-    install()  # each footnote measured once per page, not once per footnote added
+    weasy_footnotes.install()  # each footnote measured once per page, not once per footnote added
+    weasy_arrays.install()  # no C type parsed for each length of array
     fetcher = project_fetcher(root)
     fonts = FontConfiguration()
     stylesheet = weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)
