@@ -101,9 +101,7 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
     and those read from the cache meanwhile: for each key, the key of the HTML laid out (its
     numbers settled by the worker, ``pdf_worker.py``) and its layout."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
-    # In the book's order, so that a chunk's worker finds the chunks before it laid out.
-    todo = sorted((key for key in jobs if not has_pickle(root, KIND, key)),
-                  key=lambda key: (jobs[key].index, list(books).index(jobs[key].lang)))
+    todo = in_working_order([key for key in jobs if not has_pickle(root, KIND, key)], jobs, list(books))
     # The first chunk (the front matter, with the contents) starts on page 1 whatever the
     # others do, and prints their pages: this process lays it out while the workers lay
     # out the rest, and puts their pages in place once they are known.
@@ -158,6 +156,14 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
     if refused:
         raise BuildFailed(refused)
     return made, remembered
+
+
+def in_working_order(keys: list[str], jobs: dict[str, ChunkJob], langs: list[str]) -> list[str]:
+    """The chunks to lay out in the book's order, so that a chunk's worker finds the chunks
+    before it laid out; at each place, the language with the most to lay out first, as it is
+    likely to end last (a translation is often longer than its source)."""
+    size = {lang: sum(len(jobs[key].html) for key in keys if jobs[key].lang == lang) for lang in langs}
+    return sorted(keys, key=lambda key: (jobs[key].index, -size[jobs[key].lang], langs.index(jobs[key].lang)))
 
 
 def _settle_as_measured(first: list[str], laying: list[ChunkJob], remembered: dict, jobs: dict[str, ChunkJob],

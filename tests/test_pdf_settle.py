@@ -2,7 +2,7 @@
 measured, while the workers still draw them (``pdf._settle_as_measured``)."""
 from __future__ import annotations
 
-from bookbuild.pdf import _settle_as_measured
+from bookbuild.pdf import _settle_as_measured, in_working_order
 from bookbuild.pdf_layout import ChunkLayout
 from bookbuild.pdf_worker import ChunkJob
 
@@ -59,3 +59,16 @@ def test_waiting_is_called_while_nothing_is_told() -> None:
     _settle_as_measured(["en0"], [jobs["en1"]], {}, jobs, told, lambda key, laid: settled.append(key),
                         lambda: ticks.append(1))
     assert ticks == [1, 1] and settled == ["en0"]
+
+
+def test_chunks_are_laid_out_in_the_books_order_the_longest_language_first_at_each_place() -> None:
+    """So that a chunk's worker finds the chunks before it laid out, and the language most
+    likely to end last starts first."""
+    jobs = {f"{lang}{index}": ChunkJob(lang, index, 1, {}, "x" * size, True)
+            for lang, sizes in (("en", (10, 500, 900)), ("fr", (12, 600, 1000)), ("de", (11, 550, 950)))
+            for index, size in enumerate(sizes)}
+    assert in_working_order(list(jobs), jobs, ["en", "fr", "de"]) == \
+        ["fr0", "de0", "en0", "fr1", "de1", "en1", "fr2", "de2", "en2"]
+    # Only what is left to lay out counts: here the French chapters are cached.
+    assert in_working_order(["en1", "en2", "fr1", "de1", "de2"], jobs, ["en", "fr", "de"]) == \
+        ["de1", "en1", "fr1", "de2", "en2"]
