@@ -38,9 +38,15 @@ class ArraysByLength:
         return array
 
 
-def install() -> None:
-    """In this process (and those it forks)."""
-    from weasyprint.pdf import fonts
-
+def install() -> bool:
+    """In this process (and those it forks); return whether WeasyPrint's font module was found
+    as this expects it (another WeasyPrint keeps its own)."""
+    try:
+        from weasyprint.pdf import fonts
+    except ImportError:
+        return False
+    if not hasattr(getattr(fonts, "ffi", None), "new"):
+        return False
     if not isinstance(fonts.ffi, ArraysByLength):
         fonts.ffi = ArraysByLength(fonts.ffi)
+    return True

@@ -39,8 +39,12 @@ def install() -> bool:
 
     if _stock is not None:
         return True
-    method = LayoutContext._update_footnote_area
-    if hashlib.sha256(inspect.getsource(method).encode()).hexdigest() != KNOWN_SOURCE:
+    method = getattr(LayoutContext, "_update_footnote_area", None)
+    try:
+        source = inspect.getsource(method)
+    except (OSError, TypeError):  # gone, or installed without its source
+        return False
+    if hashlib.sha256(source.encode()).hexdigest() != KNOWN_SOURCE:
         return False
     _stock = method
     LayoutContext._update_footnote_area = _update_footnote_area

@@ -120,6 +120,9 @@ def test_another_weasyprint_keeps_its_own_method(monkeypatch) -> None:
         monkeypatch.setattr(weasy_footnotes, "KNOWN_SOURCE", "0" * 64)
         assert not weasy_footnotes.install()
         assert LayoutContext._update_footnote_area is method
+        monkeypatch.undo()
+        monkeypatch.delattr(LayoutContext, "_update_footnote_area")  # one that measures otherwise
+        assert not weasy_footnotes.install()
     finally:
         monkeypatch.undo()
         if was is not None:

@@ -11,7 +11,7 @@ def ffi():
 
     from bookbuild import weasy_arrays
 
-    weasy_arrays.install()
+    assert weasy_arrays.install()
     return fonts.ffi  # what WeasyPrint's font module now uses
 
 
@@ -41,3 +41,13 @@ def test_the_rest_is_cffis(ffi) -> None:
     assert ffi.new("unsigned int *", 100)[0] == 100
     with pytest.raises(IndexError):  # as cffi says of an initializer longer than the array
         ffi.new("hb_codepoint_t[2]", [1, 2, 3])
+
+
+def test_another_weasyprint_keeps_its_own(monkeypatch) -> None:
+    from weasyprint.pdf import fonts
+
+    from bookbuild import weasy_arrays
+
+    monkeypatch.delattr(fonts, "ffi")  # a font module that does not use an ffi of its own
+    assert not weasy_arrays.install()
+    assert not hasattr(fonts, "ffi")
