@@ -40,22 +40,23 @@ HTML_EDITS = 3  # the site after an edit is the quickest build, and the noisiest
 EPOCH = {"SOURCE_DATE_EPOCH": "1764028800"}
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(seconds, peak MiB of the largest process in the command's tree)."""
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """(seconds, peak MiB of the largest process in the command's tree, CPU seconds of the
+    whole tree: user and system time of every process the command ran)."""
     probe = ("import resource, subprocess, sys, time; t = time.monotonic(); "
              "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
-             "e = time.monotonic() - t; "
-             "m = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
-             "print(e, m) if r.returncode == 0 else sys.exit(r.stderr.decode()[-2000:])")
+             "e = time.monotonic() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+             "print(e, u.ru_maxrss / 1024, u.ru_utime + u.ru_stime) if r.returncode == 0 "
+             "else sys.exit(r.stderr.decode()[-2000:])")
     out = subprocess.run([PY, "-c", probe, *command], cwd=cwd, capture_output=True, text=True,
                          env={**os.environ, **EPOCH})
     if out.returncode:
         raise SystemExit(f"failed: {' '.join(command)}\n{out.stderr}")
-    seconds, mib = out.stdout.split()
-    return float(seconds), float(mib)
+    seconds, mib, cpu = out.stdout.split()
+    return float(seconds), float(mib), float(cpu)
 
 
-def build(root: Path, *extra: str) -> tuple[float, float]:
+def build(root: Path, *extra: str) -> tuple[float, float, float]:
     return timed([PY, str(REPO / "build.py"), "--root", str(root), "build", *extra])
 
 
@@ -100,30 +101,32 @@ def raw_print(root: Path, lang: str) -> tuple[Path, Path]:
     return html, css
 
 
-def raw_floor(root: Path) -> tuple[float, float]:
+def raw_floor(root: Path) -> tuple[float, float, float]:
     """Seconds the raw tools take, run serially, for every language: Pandoc writes the
     site, the EPUB and the print HTML, and WeasyPrint lays out the PDF.
 
     Two floors, which differ only in what WeasyPrint is given: the build's own print HTML
     and stylesheet (the same conversion as the build's: its fonts, footnotes at the foot
     of the page, hyphenation, running heads), and Pandoc's bare standalone HTML with no
-    stylesheet (a plainer, quicker layout of the same text).  Returns (floor, bare floor)."""
+    stylesheet (a plainer, quicker layout of the same text).  Returns (floor, bare floor,
+    the floor's CPU seconds)."""
     from bookbuild.pandoc import pandoc_path
 
     pandoc = pandoc_path()
     weasy = str(Path(PY).parent / "weasyprint")
-    floor = bare = 0.0
+    floor = bare = cpu = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for lang, md in raw_markdown(root).items():
             for command in ([pandoc, str(md), "-f", "markdown-citations", "-s", "--toc", "-M", f"title=Book {lang}", "-o", f"{tmp}/{lang}.html"],
                             [pandoc, str(md), "-f", "markdown-citations", "--toc", "-M", f"title=Book {lang}", "-o", f"{tmp}/{lang}.epub"],
                             [pandoc, str(md), "-f", "markdown-citations", "-s", "-t", "html5", "-M", f"title=Book {lang}", "-o", f"{tmp}/p-{lang}.html"]):
-                seconds = timed(command)[0]
-                floor, bare = floor + seconds, bare + seconds
+                seconds, _, used = timed(command)
+                floor, bare, cpu = floor + seconds, bare + seconds, cpu + used
             html, css = raw_print(root, lang)
-            floor += timed([weasy, "-u", root.as_uri() + "/", "-s", str(css), str(html), f"{tmp}/{lang}.pdf"])[0]
+            seconds, _, used = timed([weasy, "-u", root.as_uri() + "/", "-s", str(css), str(html), f"{tmp}/{lang}.pdf"])
+            floor, cpu = floor + seconds, cpu + used
             bare += timed([weasy, f"{tmp}/p-{lang}.html", f"{tmp}/bare-{lang}.pdf"])[0]
-    return floor, bare
+    return floor, bare, cpu
 
 
 def typst_pdf(root: Path) -> float:
@@ -189,25 +192,28 @@ def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
 
 def measure(name: str, root: Path, runs: int) -> dict:
     cold, noop, edit_html, edit_pdf, edit_all, preview, memory = [], [], [], [], [], [], []
-    floors, bare_floors = [], []
+    floors, bare_floors, cold_cpu, floor_cpu = [], [], [], []
     for run in range(runs):
         for folder in ("dist", ".cache"):
             shutil.rmtree(root / folder, ignore_errors=True)
-        seconds, mib = build(root)
+        seconds, mib, cpu = build(root)
         cold.append(seconds)
         memory.append(mib)
+        cold_cpu.append(cpu)
         # Right after the cold build, so that both meet the machine at one speed: it varies
         # up to threefold over minutes (see cpu_probe).
-        floor, bare = raw_floor(root)
+        floor, bare, cpu = raw_floor(root)
         floors.append(floor)
         bare_floors.append(bare)
+        floor_cpu.append(cpu)
         noop.append(build(root)[0])
         edit_html.append(statistics.median(edit_then_build(root, 10 * run + n, "--format", "html")
                                            for n in range(HTML_EDITS)))
         edit_pdf.append(edit_then_build(root, 10 * run + 5, "--format", "pdf"))
         edit_all.append(edit_then_build(root, 10 * run + 6))
         preview.append(preview_edits(root, run))
-        print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s (floor {floors[-1]:.1f}s, bare {bare_floors[-1]:.1f}s), no-op {noop[-1]:.2f}s, "
+        print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s, CPU {cold_cpu[-1]:.1f}s (floor {floors[-1]:.1f}s, "
+              f"CPU {floor_cpu[-1]:.1f}s; bare {bare_floors[-1]:.1f}s), no-op {noop[-1]:.2f}s, "
               f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s, "
               f"edit preview {preview[-1]:.2f}s", flush=True)
     floor = statistics.median(floors)
@@ -222,6 +228,11 @@ def measure(name: str, root: Path, runs: int) -> dict:
     result["cold_vs_bare_floor"] = statistics.median(c / f for c, f in zip(cold, bare_floors))
     result["raw_bare_floor_s"] = statistics.median(bare_floors)
     result["cold_runs_s"], result["raw_floor_runs_s"], result["raw_bare_floor_runs_s"] = cold, floors, bare_floors
+    result["cold_cpu_runs_s"], result["raw_floor_cpu_runs_s"] = cold_cpu, floor_cpu
+    result["cold_cpu_s"], result["raw_floor_cpu_s"] = statistics.median(cold_cpu), statistics.median(floor_cpu)
+    # How many cores a cold build kept busy on average: below the machine's cores, it waited
+    # (on its own serial steps, or on a machine that gave it less than its cores meanwhile).
+    result["cold_busy_cores"] = statistics.median(c / s for c, s in zip(cold_cpu, cold))
     result["edit_all_vs_cold"] = result["edit_all_s"] / result["cold_s"]
     result["edit_all_vs_typst"] = result["edit_all_s"] / typst
     result["edit_pdf_vs_typst"] = result["edit_pdf_s"] / typst
@@ -283,6 +294,10 @@ def table(results: list[dict], info: dict) -> str:
              f"{info['cpu_probe_s'][1]:.2f} s after the runs; "
              + (f"the kernel counted {stolen:.0f}% of the CPU time as stolen by the hypervisor meanwhile"
                 if stolen is not None else "no steal figure (/proc/stat)"),
+             *(f"- {r['book']}: a cold build's CPU time (all its processes) {r['cold_cpu_s']:.1f} s, the floor's "
+               f"{r['raw_floor_cpu_s']:.1f} s; on average {r['cold_busy_cores']:.2f} cores busy during a cold build "
+               f"(its runs: {', '.join(f'{s:.1f} s wall, {c:.1f} s CPU' for s, c in zip(r['cold_runs_s'], r['cold_cpu_runs_s']))})"
+               for r in results if "cold_cpu_s" in r),
              "- cold: all formats, both languages, empty cache; ×floor: the median over the runs of each cold build /",
              "  the raw tools run serially right after it, WeasyPrint laying out the build's print HTML with its",
              "  stylesheet; ×bare floor: the same, WeasyPrint laying out Pandoc's unstyled standalone HTML;",
