@@ -296,7 +296,7 @@ def table(results: list[dict], info: dict) -> str:
                 if stolen is not None else "no steal figure (/proc/stat)"),
              *(f"- {r['book']}: a cold build's CPU time (all its processes) {r['cold_cpu_s']:.1f} s, the floor's "
                f"{r['raw_floor_cpu_s']:.1f} s; on average {r['cold_busy_cores']:.2f} cores busy during a cold build "
-               f"(its runs: {', '.join(f'{s:.1f} s wall, {c:.1f} s CPU' for s, c in zip(r['cold_runs_s'], r['cold_cpu_runs_s']))})"
+               f"(its runs, wall/CPU: {', '.join(f'{s:.1f}/{c:.1f} s' for s, c in zip(r['cold_runs_s'], r['cold_cpu_runs_s']))})"
                for r in results if "cold_cpu_s" in r),
              "- cold: all formats, both languages, empty cache; ×floor: the median over the runs of each cold build /",
              "  the raw tools run serially right after it, WeasyPrint laying out the build's print HTML with its",
