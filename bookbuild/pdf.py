@@ -7,8 +7,10 @@ The PDF is laid out in chunks, the front matter and then each chapter
 (``pdf_merge.py``).  Page numbers work as in LaTeX: a layout finds each
 chunk's first page and each anchor's page, and the chunks whose numbers
 changed are laid out again, until they hold.  The first guess is what the
-last build found, so after an edit that moves no page only the edited
-chapter is laid out again.  A chunk's worker settles two of its numbers
+last build found, so after an edit only the edited chapter is laid out
+again: a chunk whose numbers changed but not their widths (an edit that
+adds a page moves every later one) keeps its layout, and the join puts the
+new numbers in its PDF (``pdf_numbers.py``).  A chunk's worker settles two of its numbers
 itself (``pdf_worker.py``): its first page, from the chunks before it, and
 the pages of its own anchors, put in place without a second layout.  The
 front matter is laid out by this process meanwhile, and the pages its
@@ -21,12 +23,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import has_pickle, needed_pickle
+from .cache import get_pickle, needed_pickle
 from .diagnostics import BuildFailed, error
 from .forked import TICK_S, forked_map, side_by_side
 from .model import Edition
-from .pdf_chunks import CutBook, chunk_html
+from .pdf_chunks import CutBook, Shown, chunk_html, shown_numbers
 from .pdf_layout import KIND, ChunkLayout, layout_key, load_styling
+from .pdf_numbers import changes
 from .pdf_worker import (UNDER_WAY, ChunkJob, Measures, PageCounts, book_numbers, lay_out_first, lay_out_job,
                          settle_first)
 from .progress import Progress
@@ -76,14 +79,17 @@ def lay_out(editions: list[Edition], books: dict[str, CutBook], inputs: str, pro
             fresh[lang] += sum(key in made for key in set(keys[lang]))
             numbers[lang], known[lang] = book_numbers(layouts), True
             again = _chunk_htmls(books[lang], *numbers[lang])
-            # Done when each chunk's layout is of its HTML with the numbers found, and drawn.
+            # Done when each chunk's layout is of its HTML with the numbers found, and drawn,
+            # but for numbers that the join can put in place of those it drew.
+            shown = [shown_numbers(html) for html in again]
             done = all(l.pdf for l in layouts) and \
-                [laid for laid, _ in laid_out] == [layout_key(html, css, inputs) for html in again]
+                [laid for laid, _ in laid_out] == [layout_key(html, css, inputs) for html in again] and \
+                all(changes(layout, wanted) is not None for layout, wanted in zip(layouts, shown))
             if not done and attempt < MAX_PASSES:
                 pending[lang] = again  # the numbers moved: lay out again the chunks that show them
                 continue
             plans[lang] = PdfPlan(lang, tuple(laid for laid, _ in laid_out), tuple(_blank_after(layouts)), attempt,
-                                  fresh[lang])
+                                  fresh[lang], tuple(shown))
             _remember_numbers(root / PAGES_CACHE / f"{lang}.json", books[lang], numbers[lang])
             del pending[lang]
         if not pending:
@@ -101,19 +107,17 @@ def _lay_out_missing(editions: list[Edition], books: dict[str, CutBook], css: st
     and those read from the cache meanwhile: for each key, the key of the HTML laid out (its
     numbers settled by the worker, ``pdf_worker.py``) and its layout."""
     root, identifier = editions[0].book.root, editions[0].book.config.identifier.encode()
-    todo = in_working_order([key for key in jobs if not has_pickle(root, KIND, key)], jobs, list(books))
+    drawn = {key: _drawn(root, key, job.html) for key, job in jobs.items()}
+    todo = in_working_order([key for key, layout in drawn.items() if layout is None], jobs, list(books))
     # The first chunk (the front matter, with the contents) starts on page 1 whatever the
     # others do, and prints their pages: this process lays it out while the workers lay
     # out the rest, and puts their pages in place once they are known.
     first = [key for key in todo if jobs[key].index == 0]
     counts = PageCounts({lang: len(book.chunks) for lang, book in books.items()})
     made: dict[str, tuple[str, ChunkLayout]] = {}
-    remembered = {}
-    busy, langs = set(todo), {jobs[key].lang for key in todo}
-    for key, job in jobs.items():
-        if key not in busy and job.lang in langs:  # the workers need its page count
-            remembered[key] = (key, _layout(root, key))
-            counts.set(job.lang, job.index, remembered[key][1].pages)
+    remembered = {key: (key, layout) for key, layout in drawn.items() if layout is not None}
+    for key, (_, layout) in remembered.items():  # the workers need their page counts
+        counts.set(jobs[key].lang, jobs[key].index, layout.pages)
     for key in first:  # before the workers are forked: once a chunk is laid out, they wait for this count
         counts.set(jobs[key].lang, 0, UNDER_WAY)
     todo = [key for key in todo if key not in first]
@@ -204,19 +208,32 @@ class PdfPlan:
     blank_after: tuple[bool, ...]  # a blank verso after the chunk, so the next starts on a recto
     passes: int
     fresh: int  # chunks laid out in this build
+    shown: tuple[Shown, ...]  # the page numbers each chunk prints (the join puts them in place)
 
 
 def write_pdf(edition: Edition, plan: PdfPlan, out_file: Path) -> str:
     """Join the edition's laid-out chunks into its PDF; return a note for the progress line."""
     from .pdf_merge import merge_parts
 
-    parts = [_layout(edition.book.root, key).pdf for key in plan.keys]
-    out_file.write_bytes(merge_parts(parts, edition.book.config.identifier.encode(), blank_after=plan.blank_after))
-    return f"{len(parts)} chunks joined"
+    from .pdf_numbers import show
+
+    layouts = [_layout(edition.book.root, key) for key in plan.keys]
+    edits = [changes(layout, wanted) or {} for layout, wanted in zip(layouts, plan.shown)]
+    out_file.write_bytes(merge_parts([layout.pdf for layout in layouts], edition.book.config.identifier.encode(),
+                                     blank_after=plan.blank_after,
+                                     prepare=lambda index, part: show(part.pages, edits[index])))
+    renumbered = sum(bool(e) for e in edits)
+    return f"{len(layouts)} chunks joined" + (f", {renumbered} renumbered" if renumbered else "")
 
 
 def _layout(root: Path, key: str) -> ChunkLayout:
     return needed_pickle(root, KIND, key)
+
+
+def _drawn(root: Path, key: str, html: str) -> ChunkLayout | None:
+    """The chunk's layout if it is remembered, drawn with its numbers or with numbers the join can change."""
+    layout = get_pickle(root, KIND, key)
+    return layout if layout is not None and changes(layout, shown_numbers(html)) is not None else None
 
 
 def _chunk_htmls(book: CutBook, starts: list[int], pages: dict[str, int]) -> list[str]:

@@ -26,6 +26,11 @@ _HREF = re.compile(r'href="#([^"]+)"')
 _XREF_PAGE = re.compile(r'(<span class="xref-page" data-page-of="([^"]+)">[^<]*?)\d+</span>')
 _TOC_LINK = re.compile(r'<a href="#([^"]+)" id="toc-')
 _FOOTNOTE = re.compile(r'<span class="(?:footnote|url-note)"')
+# The numbers a chunk's HTML prints (``shown_numbers``): its first page, in its <style>, ...
+_START = re.compile(r"@page :first \{ counter-reset: page (\d+); \}\s*</style>\s*</head>")
+# ... and each cross-reference's and contents entry's page, once ``chunk_html`` has written them
+_SHOWN_XREF = re.compile(r'<span class="xref-page" data-page-of="([^"]+)">[^<]*?(\d+)</span>')
+_SHOWN_TOC = re.compile(r'<a href="(?:#|' + re.escape(INTERNAL) + r')([^"]+)" data-page="([^"]*)" id="toc-')
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,32 @@ def chunk_html(book: CutBook, index: int, first_page: int, pages: dict[str, int]
     body = _TOC_LINK.sub(lambda m: f'<a href="#{m.group(1)}" data-page="{printed.toc[m.group(1)]}" id="toc-', body)
     body = _HREF.sub(lambda m: m.group(0) if m.group(1) in chunk.ids else f'href="{INTERNAL}{m.group(1)}"', body)
     return f"{book.head}<style>\n{style}</style>\n</head>\n<body>{body}</body>\n</html>\n"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The page numbers a chunk's HTML prints."""
+    start: int  # its first page's
+    numbers: tuple[tuple[str, str, str], ...]  # (kind, anchor, text) for each it prints, in order
+
+
+def shown_numbers(html: str) -> Shown:
+    start = _START.search(html)
+    numbers = [(match.start(), "xrefs", match.group(1), match.group(2)) for match in _SHOWN_XREF.finditer(html)]
+    numbers += [(match.start(), "toc", match.group(1), match.group(2)) for match in _SHOWN_TOC.finditer(html)]
+    return Shown(int(start.group(1)) if start else 1, tuple(number[1:] for number in sorted(numbers)))
+
+
+def without_numbers(html: str) -> str:
+    """The chunk's HTML with each page number it prints masked, figure by figure: chunks that
+    differ only in their numbers, and not in their numbers' widths, are laid out alike."""
+    def mask(match, group: int) -> str:
+        start, end = match.span(group)
+        return match.group(0)[:start - match.start()] + "#" * (end - start) + match.group(0)[end - match.start():]
+
+    html = _START.sub(lambda m: mask(m, 1), html)
+    html = _SHOWN_XREF.sub(lambda m: mask(m, 2), html)
+    return _SHOWN_TOC.sub(lambda m: mask(m, 2), html)
 
 
 def _css_string(text: str) -> str:

@@ -1,8 +1,10 @@
 """One chunk of the print HTML laid out by WeasyPrint, in-process, and remembered.
 
 A layout is stored in ``.cache/pdf-chunks`` under the digest of the chunk's
-HTML, the stylesheet, ``templates/`` and ``images/`` and the tool versions,
-so a chunk whose text and numbers did not change is never laid out again.
+HTML with its page numbers masked, the stylesheet, ``templates/`` and
+``images/`` and the tool versions, so a chunk whose text did not change is
+never laid out again: where it drew its numbers is remembered with it, and
+the join puts other numbers in their place (``pdf_numbers.py``).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from .cache import digest, put_pickle, tool_versions
 from .fonts import font_dir, font_face_css
+from .pdf_chunks import Shown, shown_numbers, without_numbers
 
 KIND = "pdf-chunks"
 _FONT_COPIES: list[tuple[int, Path]] = []  # (the process, its folder) for each font configuration made
@@ -27,6 +30,9 @@ class ChunkLayout:
     pages: int
     anchors: dict[str, int]  # anchor -> page within the chunk, from 1
     refused: tuple[str, ...]  # URLs the fetcher refused: the chunk is not usable
+    shown: Shown = Shown(1, ())  # the page numbers its HTML printed
+    numbers: tuple = ()  # where its PDF draws them (``weasy_numbers.DrawnNumber``)
+    fixed: frozenset = frozenset()  # those that cannot be changed in its PDF: (kind, anchor)
 
 
 def stylesheet_text(root: Path) -> str:
@@ -34,7 +40,8 @@ def stylesheet_text(root: Path) -> str:
 
 
 def layout_key(html: str, css: str, inputs: str) -> str:
-    return digest(tool_versions(), "pdf-chunk", css, inputs, html)
+    """The key of a chunk's layout: chunks that differ only in page numbers of the same widths share it."""
+    return digest(tool_versions(), "pdf-chunk-masked", css, inputs, without_numbers(html))
 
 
 def render(root: Path, html: str, css: str):
@@ -57,11 +64,18 @@ def anchors_of(document) -> dict[str, int]:
     return anchors
 
 
-def finish(root: Path, key: str, document, refused: tuple[str, ...], identifier: bytes, write: bool) -> ChunkLayout:
-    """The chunk's layout: its PDF drawn and remembered under ``key`` (unless a fetch was
-    refused), or, if not ``write``, only its measures: its pages and where its anchors fall."""
-    pdf = document.write_pdf(pdf_identifier=identifier, custom_metadata=True, pdf_tags=True) if write else None
-    layout = ChunkLayout(pdf, len(document.pages), anchors_of(document), refused)
+def finish(root: Path, key: str, document, refused: tuple[str, ...], identifier: bytes, write: bool,
+           html: str) -> ChunkLayout:
+    """The chunk's layout (of ``html``): its PDF drawn and remembered under ``key`` (unless a
+    fetch was refused), with where it draws its page numbers; or, if not ``write``, only its
+    measures: its pages and where its anchors fall."""
+    from .weasy_numbers import write_noting_numbers
+
+    pdf, numbers, fixed = None, (), frozenset()
+    if write:
+        pdf, numbers, fixed = write_noting_numbers(document, lambda: document.write_pdf(
+            pdf_identifier=identifier, custom_metadata=True, pdf_tags=True))
+    layout = ChunkLayout(pdf, len(document.pages), anchors_of(document), refused, shown_numbers(html), numbers, fixed)
     if write and not refused:
         put_pickle(root, KIND, key, layout)
     return layout

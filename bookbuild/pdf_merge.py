@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import unquote
 
 import pikepdf
@@ -25,14 +25,17 @@ LOGGER = logging.getLogger(__name__)
 
 
 def merge_parts(parts: list[bytes], identifier: bytes, internal_scheme: str = INTERNAL,
-                blank_after: Sequence[bool] = ()) -> bytes:
+                blank_after: Sequence[bool] = (), prepare: Callable[[int, pikepdf.Pdf], None] | None = None) -> bytes:
     """One PDF of ``parts``, each from ``write_pdf(..., pdf_tags=True)``, in order.
 
     Its /ID is ``identifier`` and a hash of its content, as WeasyPrint writes it.
     ``blank_after[i]`` puts a blank page after part ``i``, as WeasyPrint leaves
-    one before a chapter that starts on a recto.
+    one before a chapter that starts on a recto.  ``prepare(i, part)`` may change part ``i``
+    before it is joined.
     """
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
+    for index, source in enumerate(sources) if prepare else ():
+        prepare(index, source)
     if any("/StructTreeRoot" not in source.Root for source in sources):
         raise ValueError("every part must be a tagged PDF (pdf_tags=True)")
     merged = sources[0]

@@ -31,8 +31,9 @@ import time
 from dataclasses import dataclass
 
 from .cache import get_pickle
-from .pdf_chunks import CHARS_PER_PAGE, CutBook, chunk_html, printed_pages
+from .pdf_chunks import CHARS_PER_PAGE, CutBook, chunk_html, printed_pages, shown_numbers
 from .pdf_layout import KIND, ChunkLayout, anchors_of, finish, layout_key, render
+from .pdf_numbers import changes
 from .pdf_renumber import renumber
 
 UNKNOWN, UNDER_WAY = -2, -1  # a chunk's slot: not laid out in this pass (yet), or being laid out
@@ -159,9 +160,9 @@ def settle_first(root, job: ChunkJob, book: CutBook, document, refused: tuple[st
         if html == job.html or renumber(document, 1, 1, printed_pages(book, job.index, job.pages),
                                         printed_pages(book, job.index, pages)):
             key = layout_key(html, css, inputs)
-            return key, finish(root, key, document, refused, identifier, True)
+            return key, finish(root, key, document, refused, identifier, True, html)
     key = layout_key(job.html, css, inputs)
-    return key, finish(root, key, document, refused, identifier, job.write)
+    return key, finish(root, key, document, refused, identifier, job.write, job.html)
 
 
 def book_numbers(layouts: list[ChunkLayout]) -> tuple[list[int], dict[str, int]]:
@@ -208,4 +209,6 @@ def _lay_out(root, job: ChunkJob, book: CutBook, css: str, inputs: str, identifi
     write = job.write or known
     laid(ChunkLayout(None, len(document.pages), anchors_of(document), refused))
     cached = get_pickle(root, KIND, key) if write else None
-    return key, cached or finish(root, key, document, refused, identifier, write)
+    if cached is not None and changes(cached, shown_numbers(html)) is not None:
+        return key, cached
+    return key, finish(root, key, document, refused, identifier, write, html)

@@ -1,0 +1,192 @@
+"""Where WeasyPrint draws a chunk's page numbers, so that another number can take their place.
+
+A chunk prints page numbers: its folios, its cross-references' "page 11",
+and, in the front matter, the contents' pages.  When an edit moves a later
+page, those numbers change and nothing else on the chunk's pages does, as
+long as each new number is as wide as the old (the book's figures are
+tabular).  So, while WeasyPrint draws the chunk, this notes which
+text-showing operator of which page draws each number, and which glyph each
+figure would be; the join (``pdf_numbers.py``) then puts the new figures'
+glyphs in place of the old, in the chunk's PDF, instead of laying it out again.
+
+The font subsets are given every figure (and the figure space, which pads
+the contents' numbers) in the numbers' fonts, with their widths and their
+text, so a PDF whose numbers were changed is the one a new layout would draw.
+
+A number is noted only if all is as this expects, checked on what was drawn:
+the figures shaped one glyph each, in one font, all as wide; the number's
+glyphs at the end of the last operator that drew its text box; on the page's
+own content, not in a group.  Otherwise it is left out, and a chunk whose
+left-out number must change is laid out again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .pdf_chunks import FIGURE_SPACE
+from .pdf_renumber import FOLIO, NBSP, _page_of, _text_boxes
+
+FIGURES = "0123456789"
+SHOW = re.compile(rb"\] TJ(?=\n|$)")  # how pydyf ends the operator that shows a glyph array
+
+
+@dataclass(frozen=True)
+class DrawnNumber:
+    kind: str  # "folio", "xrefs" (a cross-reference's page) or "toc" (a contents entry's)
+    name: str  # the anchor whose page it prints ("" for a folio)
+    page: int  # the chunk's page it is on, from 0
+    show: int  # which glyph-array operator (TJ) of the page's content ends with it, from 0
+    text: str  # as drawn
+    glyphs: tuple[tuple[str, int], ...]  # each character it may be made of, and its glyph
+
+
+def write_noting_numbers(document, write) -> tuple[bytes, tuple[DrawnNumber, ...], frozenset]:
+    """``write()`` the laid-out ``document``'s PDF; return it, where it drew its page numbers,
+    and the numbers it printed that cannot be changed in it: ("folio", "") for its folios,
+    else (kind, anchor)."""
+    import weasyprint.document
+    import weasyprint.draw.text as text_module
+
+    wanted, fixed = _number_boxes(document)
+    streams: list = []  # each page's content, in order
+    drawn: dict[int, tuple] = {}  # id(box) -> (stream, items before its end, glyphs)
+    draw_first_line, paint = text_module.draw_first_line, weasyprint.document.Page.paint
+
+    def noting_paint(page, stream, scale=1):
+        streams.append(stream)
+        return paint(page, stream, scale)
+
+    def noting_first_line(stream, textbox, *args):
+        target = wanted.get(id(textbox))
+        glyphs = _give_figures(stream, textbox, target[0]) if target else None
+        emojis = draw_first_line(stream, textbox, *args)
+        if target and glyphs:
+            drawn[id(textbox)] = (stream, len(stream.stream), glyphs)
+        return emojis
+
+    text_module.draw_first_line, weasyprint.document.Page.paint = noting_first_line, noting_paint
+    try:
+        pdf = write()
+    finally:
+        text_module.draw_first_line, weasyprint.document.Page.paint = draw_first_line, paint
+    numbers = []
+    for key, (kind, name, page, text) in wanted.items():
+        number = _as_drawn(kind, name, page, text, drawn.get(key), streams)
+        if number is None:
+            fixed.add((kind, "" if kind == "folio" else name))
+        else:
+            numbers.append(number)
+    return pdf, tuple(sorted(numbers, key=lambda n: (n.page, n.show))), frozenset(fixed)
+
+
+def _number_boxes(document) -> tuple[dict[int, tuple[str, str, int, str]], set]:
+    """The text boxes that print page numbers: id(box) -> (kind, anchor, page, number); and the
+    numbers that cannot be changed (copied into a running head or the outline, or a margin box
+    that prints its page's number with other text)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    wanted, fixed = {}, set()
+    for index, page in enumerate(document.pages):
+        for margin in page._page_box.children:
+            if not isinstance(margin, MarginBox) or not isinstance(margin.style["content"], tuple):
+                continue
+            if margin.style["content"] == FOLIO:
+                wanted.update((id(box), ("folio", "", index, box.text)) for box, _ in _text_boxes(margin, False))
+            elif any(kind in ("counter()", "counters()") and value[0] == "page"
+                     for kind, value in margin.style["content"]):
+                fixed.add(("folio", ""))
+        for box, copied in _text_boxes(page._page_box, False):
+            kind, name = _page_of(box)
+            if not kind:
+                continue
+            if kind == "xrefs" and NBSP not in box.text or kind == "toc" and not any(c.isdigit() for c in box.text):
+                continue  # the first line of a reference split over two (" ", "on"), or a leader's dots
+            number = box.text.rpartition(NBSP)[2] if kind == "xrefs" else box.text
+            if copied or not number.strip(FIGURE_SPACE).isdigit():
+                fixed.add((kind, name))
+            else:
+                wanted[id(box)] = (kind, name, index, number)
+    return wanted, fixed
+
+
+def _give_figures(stream, textbox, kind: str) -> dict[str, int] | None:
+    """Each character a number of ``kind`` may be made of, and its glyph in ``textbox``'s font,
+    added to the PDF font's subset; None if they are not one glyph each, in one font, all as
+    wide whatever their neighbours (no kerning between figures, or between a figure and the
+    no-break space before a cross-reference's number)."""
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+    from weasyprint.text.line_break import create_layout
+
+    alphabet = FIGURES + (FIGURE_SPACE if kind == "toc" else "")
+    pairs = alphabet + (NBSP if kind == "xrefs" else "")
+    sample = "".join(a + b for a in pairs for b in pairs)  # every pair side by side
+    layout = create_layout(sample, textbox.style, None, None, 0)
+    line, _ = layout.get_first_line()
+    run = line.runs[0]
+    if run == ffi.NULL or run.next != ffi.NULL:
+        return None
+    item = run.data
+    shaped = [(g.glyph, g.geometry.width, g.geometry.x_offset, g.geometry.y_offset)
+              for g in item.glyphs.glyphs[0:item.glyphs.num_glyphs]]
+    pango_font = item.item.analysis.font
+    layout.deactivate()
+    if len(shaped) != len(sample) or any(glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or x or y
+                                         for glyph, _, x, y in shaped):
+        return None
+    found = {char: {(glyph, width) for (glyph, width, _, _), c in zip(shaped, sample) if c == char} for char in pairs}
+    if any(len(kinds) != 1 for kinds in found.values()) or len({found[c].copy().pop()[1] for c in alphabet}) != 1:
+        return None
+    glyphs = {char: found[char].pop()[0] for char in alphabet}
+    font, font_size = stream.add_font(pango_font)
+    if pango.pango_version() < 14802 or font.png or font.bitmap:
+        return None
+    widths = set()
+    for char, glyph in glyphs.items():
+        if glyph not in font.widths:  # as draw_first_line finds a glyph's width
+            pango.pango_font_get_glyph_extents(pango_font, glyph, stream.ink_rect, stream.logical_rect)
+            font.widths[glyph] = round(stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+        font.to_unicode.setdefault(glyph, char)
+        widths.add(font.widths[glyph])
+    return glyphs if len(widths) == 1 else None
+
+
+def _as_drawn(kind: str, name: str, page: int, text: str, drawn, streams: list) -> DrawnNumber | None:
+    """The number, if it was drawn as expected: on its page's own content, its glyphs at the
+    end of the last glyph array drawn for its box, each followed by the same adjustment."""
+    if drawn is None or page >= len(streams) or drawn[0] is not streams[page]:
+        return None
+    stream, end, glyphs = drawn
+    data = b"\n".join(item if isinstance(item, bytes) else str(item).encode() for item in stream.stream[:end])
+    shows = list(SHOW.finditer(data))  # as pydyf writes the content, up to the end of this box's
+    if not shows or shows[-1].end() != len(data) or any(char not in glyphs for char in text):
+        return None
+    array = data[data.rindex(b"[", 0, len(data)):]
+    tail = [(glyph, after) for glyph, after in _glyphs_and_adjustments(array)][-len(text):]
+    if [glyph for glyph, _ in tail] != [glyphs[char] for char in text] or len({after for _, after in tail}) != 1:
+        return None
+    return DrawnNumber(kind, name, page, len(shows) - 1, text, tuple(sorted(glyphs.items())))
+
+
+_TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?[0-9.]+)")
+
+
+def _glyphs_and_adjustments(array: bytes) -> list[tuple[int, bytes | None]]:
+    """Each glyph of a glyph array, and the adjustment after it, if any."""
+    found: list = []
+    for match in _TOKEN.finditer(array):
+        if match.group(1) is not None:
+            hexes = match.group(1)
+            found += [[int(hexes[at:at + 4], 16), None] for at in range(0, len(hexes), 4)]
+        elif found and found[-1][1] is None:
+            found[-1][1] = match.group(2)
+    return [tuple(item) for item in found]
+
+
+_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
+
+
+def glyph_spans(array: bytes) -> list[tuple[int, int]]:
+    """Where each glyph's four hex digits are in a glyph array (``[<0012 0034> -5 <0056>] TJ``)."""
+    return [(match.start(1) + at, match.start(1) + at + 4) for match in _HEX.finditer(array)
+            for at in range(0, len(match.group(1)), 4)]
