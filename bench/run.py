@@ -2,7 +2,9 @@
 
 For the real book and synthetic books of N chapters (two languages each), it
 measures a cold full build, a no-op rebuild, a one-chapter edit (HTML only,
-PDF only, then all formats, and in the live preview) and peak memory, each the median of several runs, beside:
+PDF only, then all formats, and in the live preview), the PDF after an edit
+that adds a page (so every later page moves), and peak memory, each the
+median of several runs, beside:
 
 - the raw-tool floor: plain `pandoc` and `weasyprint` commands, serially, on
   the same book already templated into one Markdown file per language, with
@@ -149,10 +151,20 @@ def edit_then_build(root: Path, serial: int, *extra: str) -> float:
     return build(root, *extra)[0]
 
 
-def edit_one_chapter(root: Path, serial: int) -> None:
+def edit_one_chapter(root: Path, serial: int, paragraphs: int = 0) -> None:
+    """Add a sentence to the middle chapter; and ``paragraphs`` paragraphs of about 90 words
+    each, so that (with 4, about a page) every later page moves."""
     chapters = sorted((root / "chapters" / "en").glob("*.md"))
     middle = chapters[len(chapters) // 2]
-    middle.write_text(middle.read_text() + f"\n\nAn edited sentence, number {serial}.\n")
+    sentence = "The applicant sends the permit application to the office of the province before the month ends. "
+    added = "".join(f"\n\n{sentence * 6}" for _ in range(paragraphs))
+    middle.write_text(middle.read_text() + f"\n\nAn edited sentence, number {serial}.\n{added}")
+
+
+def grow_then_build(root: Path, serial: int, *extra: str) -> float:
+    """Seconds to build after an edit that adds about a page to the middle chapter."""
+    edit_one_chapter(root, serial, paragraphs=4)
+    return build(root, *extra)[0]
 
 
 def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
@@ -191,7 +203,7 @@ def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
 
 
 def measure(name: str, root: Path, runs: int) -> dict:
-    cold, noop, edit_html, edit_pdf, edit_all, preview, memory = [], [], [], [], [], [], []
+    cold, noop, edit_html, edit_pdf, grown_pdf, edit_all, preview, memory = [], [], [], [], [], [], [], []
     floors, bare_floors, cold_cpu, floor_cpu = [], [], [], []
     for run in range(runs):
         for folder in ("dist", ".cache"):
@@ -210,11 +222,13 @@ def measure(name: str, root: Path, runs: int) -> dict:
         edit_html.append(statistics.median(edit_then_build(root, 10 * run + n, "--format", "html")
                                            for n in range(HTML_EDITS)))
         edit_pdf.append(edit_then_build(root, 10 * run + 5, "--format", "pdf"))
+        grown_pdf.append(grow_then_build(root, 10 * run + 7, "--format", "pdf"))
         edit_all.append(edit_then_build(root, 10 * run + 6))
         preview.append(preview_edits(root, run))
         print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s, CPU {cold_cpu[-1]:.1f}s (floor {floors[-1]:.1f}s, "
               f"CPU {floor_cpu[-1]:.1f}s; bare {bare_floors[-1]:.1f}s), no-op {noop[-1]:.2f}s, "
-              f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s, "
+              f"edit html {edit_html[-1]:.2f}s, edit pdf {edit_pdf[-1]:.1f}s, "
+              f"a page added: pdf {grown_pdf[-1]:.1f}s, edit all {edit_all[-1]:.1f}s, "
               f"edit preview {preview[-1]:.2f}s", flush=True)
     floor = statistics.median(floors)
     typst = statistics.median(typst_pdf(root) for _ in range(runs))
@@ -223,6 +237,7 @@ def measure(name: str, root: Path, runs: int) -> dict:
               "cold_s": statistics.median(cold), "noop_s": statistics.median(noop),
               "edit_html_s": statistics.median(edit_html), "edit_pdf_s": statistics.median(edit_pdf),
               "edit_all_s": statistics.median(edit_all), "edit_preview_s": statistics.median(preview),
+              "edit_pdf_page_added_s": statistics.median(grown_pdf),
               "peak_mib": max(memory), "raw_floor_s": floor, "typst_pdf_s": typst}
     result["cold_vs_floor"] = statistics.median(c / f for c, f in zip(cold, floors))  # each run's own ratio
     result["cold_vs_bare_floor"] = statistics.median(c / f for c, f in zip(cold, bare_floors))
@@ -236,6 +251,7 @@ def measure(name: str, root: Path, runs: int) -> dict:
     result["edit_all_vs_cold"] = result["edit_all_s"] / result["cold_s"]
     result["edit_all_vs_typst"] = result["edit_all_s"] / typst
     result["edit_pdf_vs_typst"] = result["edit_pdf_s"] / typst
+    result["edit_pdf_page_added_vs_typst"] = result["edit_pdf_page_added_s"] / typst
     result["cold_s_per_chapter"] = result["cold_s"] / chapters
     return result
 
@@ -277,15 +293,24 @@ def machine() -> dict:
             "typst": version("typst")}
 
 
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def table(results: list[dict], info: dict) -> str:
     rows = ["| book | chapters | cold | ×floor | ×bare floor | no-op | edit: HTML | edit: preview | edit: PDF | edit: all "
-            "| edit/cold | PDF edit/Typst | peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "| edit/cold | PDF edit/Typst | a page added: PDF | its /Typst | peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(f"| {r['book']} | {r['chapters']} | {r['cold_s']:.1f} s | {r['cold_vs_floor']:.2f} | {r['cold_vs_bare_floor']:.2f} | "
                     f"{r['noop_s']:.2f} s | {r['edit_html_s']:.2f} s | {r['edit_preview_s']:.2f} s | "
                     f"{r['edit_pdf_s']:.1f} s | "
                     f"{r['edit_all_s']:.1f} s | {r['edit_all_vs_cold']:.2f} | {r['edit_pdf_vs_typst']:.2f} | "
+                    f"{_seconds(r.get('edit_pdf_page_added_s'))} | {_ratio(r.get('edit_pdf_page_added_vs_typst'))} | "
                     f"{r['peak_mib']:.0f} |")
     stolen = info.get("stolen_percent")
     notes = [f"- machine: {info['cores']} cores, Python {info['python']}, Pandoc {info['pandoc']}, "
