@@ -35,6 +35,7 @@ from .pdf_worker import (UNDER_WAY, ChunkJob, Measures, PageCounts, book_numbers
 from .progress import Progress
 from .writers import TEMPLATES
 
+JOINED = "pdf-joined"  # each joined PDF's sha256, by its chunks and numbers
 PAGES_CACHE = Path(".cache") / "pdf-pages"  # per language: chunk starts and anchor pages in the last build
 MAX_PASSES = 4
 
@@ -211,19 +212,32 @@ class PdfPlan:
     shown: tuple[Shown, ...]  # the page numbers each chunk prints (the join puts them in place)
 
 
-def write_pdf(edition: Edition, plan: PdfPlan, out_file: Path) -> str:
-    """Join the edition's laid-out chunks into its PDF; return a note for the progress line."""
+def write_pdf(edition: Edition, plan: PdfPlan, out_file: Path) -> tuple[str, str]:
+    """Join the edition's laid-out chunks into its PDF, putting in each the numbers it prints;
+    or, if the same chunks with the same numbers were joined before, put that PDF in place (the
+    other language's, after an edit of one language's chapter).  Returns a note for the progress
+    line, and the PDF's sha256, under which it is stored in ``.cache/blobs``."""
+    from .cache import blob_bytes, digest, get_json, place_blob, put_blob, put_json, tool_versions
     from .pdf_merge import merge_parts
-
     from .pdf_numbers import show
 
-    layouts = [_layout(edition.book.root, key) for key in plan.keys]
+    root, identifier = edition.book.root, edition.book.config.identifier.encode()
+    joined_key = digest(tool_versions(), JOINED, identifier, json.dumps(
+        [plan.keys, plan.blank_after, [[shown.start, shown.numbers] for shown in plan.shown]]))
+    blob = get_json(root, JOINED, joined_key)
+    data = blob_bytes(root, blob) if isinstance(blob, str) else None
+    if data is not None:
+        place_blob(root, blob, data, out_file)
+        return f"{len(plan.keys)} chunks, as joined before", blob
+    layouts = [_layout(root, key) for key in plan.keys]
     edits = [changes(layout, wanted) or {} for layout, wanted in zip(layouts, plan.shown)]
-    out_file.write_bytes(merge_parts([layout.pdf for layout in layouts], edition.book.config.identifier.encode(),
-                                     blank_after=plan.blank_after,
-                                     prepare=lambda index, part: show(part.pages, edits[index])))
+    data = merge_parts([layout.pdf for layout in layouts], identifier, blank_after=plan.blank_after,
+                       prepare=lambda index, part: show(part.pages, edits[index]))
+    out_file.write_bytes(data)
+    blob = put_blob(root, data)
+    put_json(root, JOINED, joined_key, blob)
     renumbered = sum(bool(e) for e in edits)
-    return f"{len(layouts)} chunks joined" + (f", {renumbered} renumbered" if renumbered else "")
+    return f"{len(layouts)} chunks joined" + (f", {renumbered} renumbered" if renumbered else ""), blob
 
 
 def _layout(root: Path, key: str) -> ChunkLayout:

@@ -188,4 +188,5 @@ def _write(job: Job) -> tuple[str, dict[str, str]]:
         write_epub(edition, job.target, work)
         return "", {}
     from .pdf import write_pdf
-    return write_pdf(edition, job.plan, job.target), {}
+    note, blob = write_pdf(edition, job.plan, job.target)
+    return note, {"": blob}
