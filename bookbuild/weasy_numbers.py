@@ -51,6 +51,7 @@ def write_noting_numbers(document, write) -> tuple[bytes, tuple[DrawnNumber, ...
     wanted, fixed = _number_boxes(document)
     streams: list = []  # each page's content, in order
     drawn: dict[int, tuple] = {}  # id(box) -> (stream, items before its end, glyphs)
+    shaped: dict = {}  # the figures' shapings, by style
     draw_first_line, paint = text_module.draw_first_line, weasyprint.document.Page.paint
 
     def noting_paint(page, stream, scale=1):
@@ -59,7 +60,7 @@ def write_noting_numbers(document, write) -> tuple[bytes, tuple[DrawnNumber, ...
 
     def noting_first_line(stream, textbox, *args):
         target = wanted.get(id(textbox))
-        glyphs = _give_figures(stream, textbox, target[0]) if target else None
+        glyphs = _give_figures(stream, textbox, target[0], shaped) if target else None
         emojis = draw_first_line(stream, textbox, *args)
         if target and glyphs:
             drawn[id(textbox)] = (stream, len(stream.stream), glyphs)
@@ -70,9 +71,18 @@ def write_noting_numbers(document, write) -> tuple[bytes, tuple[DrawnNumber, ...
         pdf = write()
     finally:
         text_module.draw_first_line, weasyprint.document.Page.paint = draw_first_line, paint
+    counted: dict[int, list[int]] = {}
+
+    def shows_before(stream) -> list[int]:  # as the join counts them, in the content pydyf writes
+        if id(stream) not in counted:
+            counts = counted[id(stream)] = [0]
+            for item in stream.stream:
+                counts.append(counts[-1] + len(SHOW.findall(_bytes(item))))
+        return counted[id(stream)]
+
     numbers = []
     for key, (kind, name, page, text) in wanted.items():
-        number = _as_drawn(kind, name, page, text, drawn.get(key), streams)
+        number = _as_drawn(kind, name, page, text, drawn.get(key), streams, shows_before)
         if number is None:
             fixed.add((kind, "" if kind == "folio" else name))
         else:
@@ -110,34 +120,27 @@ def _number_boxes(document) -> tuple[dict[int, tuple[str, str, int, str]], set]:
     return wanted, fixed
 
 
-def _give_figures(stream, textbox, kind: str) -> dict[str, int] | None:
+# The properties a text's shaping reads (WeasyPrint's ``Layout.setup`` and ``set_text``)
+_SHAPING = ("direction", "font_language_override", "lang", "font_family", "font_style", "font_stretch",
+            "font_weight", "font_size", "font_variation_settings", "font_kerning", "font_variant_ligatures",
+            "font_variant_position", "font_variant_caps", "font_variant_numeric", "font_variant_alternates",
+            "font_variant_east_asian", "font_feature_settings", "letter_spacing", "word_spacing")
+
+
+def _give_figures(stream, textbox, kind: str, shaped: dict) -> dict[str, int] | None:
     """Each character a number of ``kind`` may be made of, and its glyph in ``textbox``'s font,
     added to the PDF font's subset; None if they are not one glyph each, in one font, all as
     wide whatever their neighbours (no kerning between figures, or between a figure and the
-    no-break space before a cross-reference's number)."""
-    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
-    from weasyprint.text.line_break import create_layout
+    no-break space before a cross-reference's number).  ``shaped`` keeps the shapings of one
+    document, by style."""
+    from weasyprint.text.ffi import FROM_UNITS, pango
 
-    alphabet = FIGURES + (FIGURE_SPACE if kind == "toc" else "")
-    pairs = alphabet + (NBSP if kind == "xrefs" else "")
-    sample = "".join(a + b for a in pairs for b in pairs)  # every pair side by side
-    layout = create_layout(sample, textbox.style, None, None, 0)
-    line, _ = layout.get_first_line()
-    run = line.runs[0]
-    if run == ffi.NULL or run.next != ffi.NULL:
+    key = (kind, id(textbox.style.font_config), *(repr(textbox.style[name]) for name in _SHAPING))
+    if key not in shaped:
+        shaped[key] = _shape_figures(textbox.style, kind)
+    if shaped[key] is None:
         return None
-    item = run.data
-    shaped = [(g.glyph, g.geometry.width, g.geometry.x_offset, g.geometry.y_offset)
-              for g in item.glyphs.glyphs[0:item.glyphs.num_glyphs]]
-    pango_font = item.item.analysis.font
-    layout.deactivate()
-    if len(shaped) != len(sample) or any(glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or x or y
-                                         for glyph, _, x, y in shaped):
-        return None
-    found = {char: {(glyph, width) for (glyph, width, _, _), c in zip(shaped, sample) if c == char} for char in pairs}
-    if any(len(kinds) != 1 for kinds in found.values()) or len({found[c].copy().pop()[1] for c in alphabet}) != 1:
-        return None
-    glyphs = {char: found[char].pop()[0] for char in alphabet}
+    glyphs, pango_font, _ = shaped[key]
     font, font_size = stream.add_font(pango_font)
     if pango.pango_version() < 14802 or font.png or font.bitmap:
         return None
@@ -151,21 +154,53 @@ def _give_figures(stream, textbox, kind: str) -> dict[str, int] | None:
     return glyphs if len(widths) == 1 else None
 
 
-def _as_drawn(kind: str, name: str, page: int, text: str, drawn, streams: list) -> DrawnNumber | None:
+def _shape_figures(style, kind: str):
+    """(each character's glyph, the font, the layout that holds it) for the characters of a
+    number of ``kind``, shaped with every pair of them side by side; None unless each is one
+    glyph, in one font, with one width wherever it stands, and every figure as wide."""
+    from weasyprint.text.ffi import ffi, pango
+    from weasyprint.text.line_break import create_layout
+
+    alphabet = FIGURES + (FIGURE_SPACE if kind == "toc" else "")
+    pairs = alphabet + (NBSP if kind == "xrefs" else "")
+    sample = "".join(a + b for a in pairs for b in pairs)
+    layout = create_layout(sample, style, None, None, 0)
+    line, _ = layout.get_first_line()
+    run = line.runs[0]
+    if run == ffi.NULL or run.next != ffi.NULL:
+        return None
+    item = run.data
+    shaped = [(g.glyph, g.geometry.width, g.geometry.x_offset, g.geometry.y_offset)
+              for g in item.glyphs.glyphs[0:item.glyphs.num_glyphs]]
+    if len(shaped) != len(sample) or any(glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or x or y
+                                         for glyph, _, x, y in shaped):
+        return None
+    found: dict[str, set] = {}
+    for char, (glyph, width, _, _) in zip(sample, shaped):
+        found.setdefault(char, set()).add((glyph, width))
+    if any(len(kinds) != 1 for kinds in found.values()) or len({next(iter(found[c]))[1] for c in alphabet}) != 1:
+        return None
+    return {char: next(iter(found[char]))[0] for char in alphabet}, item.item.analysis.font, layout
+
+
+def _as_drawn(kind: str, name: str, page: int, text: str, drawn, streams: list, shows_before) -> DrawnNumber | None:
     """The number, if it was drawn as expected: on its page's own content, its glyphs at the
-    end of the last glyph array drawn for its box, each followed by the same adjustment."""
+    end of the last glyph array drawn for its box, each followed by the same adjustment.
+    ``shows_before(stream)[i]``: how many glyph arrays the stream's first i items show."""
     if drawn is None or page >= len(streams) or drawn[0] is not streams[page]:
         return None
     stream, end, glyphs = drawn
-    data = b"\n".join(item if isinstance(item, bytes) else str(item).encode() for item in stream.stream[:end])
-    shows = list(SHOW.finditer(data))  # as pydyf writes the content, up to the end of this box's
-    if not shows or shows[-1].end() != len(data) or any(char not in glyphs for char in text):
+    last = _bytes(stream.stream[end - 1]) if end else b""
+    if not last.endswith(b"] TJ") or any(char not in glyphs for char in text):
         return None
-    array = data[data.rindex(b"[", 0, len(data)):]
-    tail = [(glyph, after) for glyph, after in _glyphs_and_adjustments(array)][-len(text):]
+    tail = _glyphs_and_adjustments(last[last.rindex(b"["):])[-len(text):]
     if [glyph for glyph, _ in tail] != [glyphs[char] for char in text] or len({after for _, after in tail}) != 1:
         return None
-    return DrawnNumber(kind, name, page, len(shows) - 1, text, tuple(sorted(glyphs.items())))
+    return DrawnNumber(kind, name, page, shows_before(stream)[end] - 1, text, tuple(sorted(glyphs.items())))
+
+
+def _bytes(item) -> bytes:
+    return item if isinstance(item, bytes) else str(item).encode()  # as pydyf writes it
 
 
 _TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?[0-9.]+)")
