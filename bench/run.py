@@ -328,7 +328,9 @@ def table(results: list[dict], info: dict) -> str:
              "  stylesheet; ×bare floor: the same, WeasyPrint laying out Pandoc's unstyled standalone HTML;",
              "  edit: one chapter changed (HTML only: median of 3 edits; then PDF only; then all formats);",
              "  edit: preview: from saving a chapter to `make serve` publishing the site again (median of 3 saves);",
-             "  PDF edit/Typst: both languages' PDFs after an edit / Pandoc→Typst PDF of the source language."]
+             "  PDF edit/Typst: both languages' PDFs after an edit / Pandoc→Typst PDF of the source language;",
+             "  a page added: the PDFs after an edit that adds about a page to the middle chapter, so that every",
+             "  later page moves (and its ratio to the same Typst compile)."]
     return "\n".join(rows + [""] + notes) + "\n"
 
 
