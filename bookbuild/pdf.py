@@ -10,12 +10,13 @@ changed are laid out again, until they hold.  The first guess is what the
 last build found, so after an edit only the edited chapter is laid out
 again: a chunk whose numbers changed but not their widths (an edit that
 adds a page moves every later one) keeps its layout, and the join puts the
-new numbers in its PDF (``pdf_numbers.py``).  A chunk's worker settles two of its numbers
-itself (``pdf_worker.py``): its first page, from the chunks before it, and
-the pages of its own anchors, put in place without a second layout.  The
-front matter is laid out by this process meanwhile, and the pages its
-contents print are put in place once the workers have found them.  So a
-cold build lays out again only the chapters that name other chapters' pages.
+new numbers in its PDF (``pdf_numbers.py``).  A chunk's worker settles two
+of its numbers itself (``pdf_worker.py``): its first page, from the chunks
+before it, and the pages of its own anchors, put in place without a second
+layout.  The front matter is laid out by this process meanwhile, and the
+pages its contents print are put in place once the workers have found them.
+So a cold build lays out again only the chapters that name other chapters'
+pages.
 """
 from __future__ import annotations
 

@@ -23,13 +23,12 @@ CHARS_PER_PAGE = 3500  # of print HTML, in a chapter of this book's 6 x 9 in pag
 _SECTION = re.compile(r'<section id="([^"]*)" class="level1')
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'href="#([^"]+)"')
-_XREF_PAGE = re.compile(r'(<span class="xref-page" data-page-of="([^"]+)">[^<]*?)\d+</span>')
+_XREF_PAGE = re.compile(r'(<span class="xref-page" data-page-of="([^"]+)">[^<]*?)(\d+)</span>')
 _TOC_LINK = re.compile(r'<a href="#([^"]+)" id="toc-')
 _FOOTNOTE = re.compile(r'<span class="(?:footnote|url-note)"')
 # The numbers a chunk's HTML prints (``shown_numbers``): its first page, in its <style>, ...
 _START = re.compile(r"@page :first \{ counter-reset: page (\d+); \}\s*</style>\s*</head>")
-# ... and each cross-reference's and contents entry's page, once ``chunk_html`` has written them
-_SHOWN_XREF = re.compile(r'<span class="xref-page" data-page-of="([^"]+)">[^<]*?(\d+)</span>')
+# ... and each contents entry's page, once ``chunk_html`` has written it (and _XREF_PAGE)
 _SHOWN_TOC = re.compile(r'<a href="(?:#|' + re.escape(INTERNAL) + r')([^"]+)" data-page="([^"]*)" id="toc-')
 
 
@@ -113,7 +112,7 @@ class Shown:
 
 def shown_numbers(html: str) -> Shown:
     start = _START.search(html)
-    numbers = [(match.start(), "xrefs", match.group(1), match.group(2)) for match in _SHOWN_XREF.finditer(html)]
+    numbers = [(match.start(), "xrefs", match.group(2), match.group(3)) for match in _XREF_PAGE.finditer(html)]
     numbers += [(match.start(), "toc", match.group(1), match.group(2)) for match in _SHOWN_TOC.finditer(html)]
     return Shown(int(start.group(1)) if start else 1, tuple(number[1:] for number in sorted(numbers)))
 
@@ -126,7 +125,7 @@ def without_numbers(html: str) -> str:
         return match.group(0)[:start - match.start()] + "#" * (end - start) + match.group(0)[end - match.start():]
 
     html = _START.sub(lambda m: mask(m, 1), html)
-    html = _SHOWN_XREF.sub(lambda m: mask(m, 2), html)
+    html = _XREF_PAGE.sub(lambda m: mask(m, 3), html)
     return _SHOWN_TOC.sub(lambda m: mask(m, 2), html)
 
 
