@@ -54,7 +54,7 @@ def show(pages, edits: dict) -> None:
     (pikepdf's), glyph for glyph, keeping each content stream compressed as WeasyPrint does."""
     from pikepdf import Name
 
-    from .weasy_numbers import SHOW, glyph_spans
+    from .weasy_numbers import SHOW, glyphs_in
 
     by_page: dict[int, list] = {}
     for number, new in edits.items():
@@ -66,11 +66,11 @@ def show(pages, edits: dict) -> None:
         for number, new in numbers:
             end = ends[number.show]
             begin = data.rindex(b"[", 0, end)
-            spans = glyph_spans(bytes(data[begin:end]))[-len(number.text):]
+            drawn = glyphs_in(bytes(data[begin:end]))[-len(number.text):]
             glyphs = dict(number.glyphs)
-            if [int(data[begin + a:begin + b], 16) for a, b in spans] != [glyphs[c] for c in number.text]:
+            if [g.glyph for g in drawn] != [glyphs[c] for c in number.text]:
                 raise ValueError(f"page {page + 1}: the number {number.text!r} is not where it was drawn")
-            for (a, b), char in zip(spans, new):
-                data[begin + a:begin + b] = b"%04x" % glyphs[char]
+            for g, char in zip(drawn, new):
+                data[begin + g.at:begin + g.at + 4] = b"%04x" % glyphs[char]
         compressor = zlib.compressobj(level=9)  # as pydyf compresses
         contents.write(compressor.compress(bytes(data)) + compressor.flush(), filter=Name.FlateDecode)

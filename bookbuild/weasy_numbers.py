@@ -193,8 +193,8 @@ def _as_drawn(kind: str, name: str, page: int, text: str, drawn, streams: list, 
     last = _bytes(stream.stream[end - 1]) if end else b""
     if not last.endswith(b"] TJ") or any(char not in glyphs for char in text):
         return None
-    tail = _glyphs_and_adjustments(last[last.rindex(b"["):])[-len(text):]
-    if [glyph for glyph, _ in tail] != [glyphs[char] for char in text] or len({after for _, after in tail}) != 1:
+    tail = glyphs_in(last[last.rindex(b"["):])[-len(text):]
+    if [g.glyph for g in tail] != [glyphs[char] for char in text] or len({g.after for g in tail}) != 1:
         return None
     return DrawnNumber(kind, name, page, shows_before(stream)[end] - 1, text, tuple(sorted(glyphs.items())))
 
@@ -206,22 +206,20 @@ def _bytes(item) -> bytes:
 _TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?[0-9.]+)")
 
 
-def _glyphs_and_adjustments(array: bytes) -> list[tuple[int, bytes | None]]:
-    """Each glyph of a glyph array, and the adjustment after it, if any."""
-    found: list = []
+@dataclass
+class Glyph:
+    """A glyph of a glyph array (``[<0012 0034> -5 <0056>] TJ``), as written."""
+    at: int  # where its four hex digits start in the array
+    glyph: int
+    after: bytes | None = None  # the adjustment written after it, if any
+
+
+def glyphs_in(array: bytes) -> list[Glyph]:
+    found: list[Glyph] = []
     for match in _TOKEN.finditer(array):
         if match.group(1) is not None:
-            hexes = match.group(1)
-            found += [[int(hexes[at:at + 4], 16), None] for at in range(0, len(hexes), 4)]
-        elif found and found[-1][1] is None:
-            found[-1][1] = match.group(2)
-    return [tuple(item) for item in found]
-
-
-_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
-
-
-def glyph_spans(array: bytes) -> list[tuple[int, int]]:
-    """Where each glyph's four hex digits are in a glyph array (``[<0012 0034> -5 <0056>] TJ``)."""
-    return [(match.start(1) + at, match.start(1) + at + 4) for match in _HEX.finditer(array)
-            for at in range(0, len(match.group(1)), 4)]
+            start, hexes = match.start(1), match.group(1)
+            found += [Glyph(start + at, int(hexes[at:at + 4], 16)) for at in range(0, len(hexes), 4)]
+        elif found and found[-1].after is None:
+            found[-1].after = match.group(2)
+    return found
