@@ -73,22 +73,30 @@ def _page_of(box) -> tuple[str, str | None]:
 def _folios(document, old_start: int, new_start: int) -> list | None:
     """The edits that number the pages from ``new_start``: each page's number in a margin box
     whose content is that number alone; None if a margin box shows it otherwise."""
-    from weasyprint.formatting_structure.boxes import MarginBox
-
     edits: list = []
     for number, page in enumerate(document.pages if old_start != new_start else ()):
-        for margin in page._page_box.children:
-            if not isinstance(margin, MarginBox) or not isinstance(margin.style["content"], tuple):
-                continue
-            if margin.style["content"] == FOLIO:
-                boxes = [box for box, _ in _text_boxes(margin, False)]
-                if [box.text for box in boxes] != [str(old_start + number)]:
-                    return None
-                edits += [(box, str(new_start + number)) for box in boxes]
-            elif any(kind in ("counter()", "counters()") and value[0] == "page"
-                     for kind, value in margin.style["content"]):
-                return None  # "Page 3", say: not a number alone
+        margins = folio_boxes(page)
+        if margins is None or any([box.text for box in boxes] != [str(old_start + number)] for boxes in margins):
+            return None
+        edits += [(box, str(new_start + number)) for boxes in margins for box in boxes]
     return edits
+
+
+def folio_boxes(page) -> list[list] | None:
+    """For each of the page's margin boxes whose content is the page's number alone, its text
+    boxes; None if a margin box shows the number otherwise ("Page 3", say)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    margins = []
+    for margin in page._page_box.children:
+        if not isinstance(margin, MarginBox) or not isinstance(margin.style["content"], tuple):
+            continue
+        if margin.style["content"] == FOLIO:
+            margins.append([box for box, _ in _text_boxes(margin, False)])
+        elif any(kind in ("counter()", "counters()") and value[0] == "page"
+                 for kind, value in margin.style["content"]):
+            return None
+    return margins
 
 
 def _text_boxes(box, copied: bool):

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from .pdf_chunks import FIGURE_SPACE
-from .pdf_renumber import FOLIO, NBSP, _page_of, _text_boxes
+from .pdf_renumber import NBSP, _page_of, _text_boxes, folio_boxes
 
 FIGURES = "0123456789"
 SHOW = re.compile(rb"\] TJ(?=\n|$)")  # how pydyf ends the operator that shows a glyph array
@@ -94,18 +94,12 @@ def _number_boxes(document) -> tuple[dict[int, tuple[str, str, int, str]], set]:
     """The text boxes that print page numbers: id(box) -> (kind, anchor, page, number); and the
     numbers that cannot be changed (copied into a running head or the outline, or a margin box
     that prints its page's number with other text)."""
-    from weasyprint.formatting_structure.boxes import MarginBox
-
     wanted, fixed = {}, set()
     for index, page in enumerate(document.pages):
-        for margin in page._page_box.children:
-            if not isinstance(margin, MarginBox) or not isinstance(margin.style["content"], tuple):
-                continue
-            if margin.style["content"] == FOLIO:
-                wanted.update((id(box), ("folio", "", index, box.text)) for box, _ in _text_boxes(margin, False))
-            elif any(kind in ("counter()", "counters()") and value[0] == "page"
-                     for kind, value in margin.style["content"]):
-                fixed.add(("folio", ""))
+        margins = folio_boxes(page)
+        if margins is None:
+            fixed.add(("folio", ""))
+        wanted.update((id(box), ("folio", "", index, box.text)) for boxes in margins or () for box in boxes)
         for box, copied in _text_boxes(page._page_box, False):
             kind, name = _page_of(box)
             if not kind:
