@@ -145,9 +145,9 @@ def typst_pdf(root: Path) -> float:
     return convert + compile_
 
 
-def edit_then_build(root: Path, serial: int, *extra: str) -> float:
-    """Seconds to build after one chapter's edit."""
-    edit_one_chapter(root, serial)
+def edit_then_build(root: Path, serial: int, *extra: str, paragraphs: int = 0) -> float:
+    """Seconds to build after one chapter's edit (``edit_one_chapter``)."""
+    edit_one_chapter(root, serial, paragraphs)
     return build(root, *extra)[0]
 
 
@@ -159,12 +159,6 @@ def edit_one_chapter(root: Path, serial: int, paragraphs: int = 0) -> None:
     sentence = "The applicant sends the permit application to the office of the province before the month ends. "
     added = "".join(f"\n\n{sentence * 6}" for _ in range(paragraphs))
     middle.write_text(middle.read_text() + f"\n\nAn edited sentence, number {serial}.\n{added}")
-
-
-def grow_then_build(root: Path, serial: int, *extra: str) -> float:
-    """Seconds to build after an edit that adds about a page to the middle chapter."""
-    edit_one_chapter(root, serial, paragraphs=4)
-    return build(root, *extra)[0]
 
 
 def preview_edits(root: Path, serial: int, edits: int = 3) -> float:
@@ -222,7 +216,7 @@ def measure(name: str, root: Path, runs: int) -> dict:
         edit_html.append(statistics.median(edit_then_build(root, 10 * run + n, "--format", "html")
                                            for n in range(HTML_EDITS)))
         edit_pdf.append(edit_then_build(root, 10 * run + 5, "--format", "pdf"))
-        grown_pdf.append(grow_then_build(root, 10 * run + 7, "--format", "pdf"))
+        grown_pdf.append(edit_then_build(root, 10 * run + 7, "--format", "pdf", paragraphs=4))  # about a page
         edit_all.append(edit_then_build(root, 10 * run + 6))
         preview.append(preview_edits(root, run))
         print(f"  {name} run {run + 1}: cold {cold[-1]:.1f}s, CPU {cold_cpu[-1]:.1f}s (floor {floors[-1]:.1f}s, "
