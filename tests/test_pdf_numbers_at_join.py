@@ -42,9 +42,8 @@ def joined(layout, html: str | None = None) -> bytes:
 
 
 def test_numbers_put_in_at_the_join_draw_what_a_layout_of_them_draws(base_book: Path) -> None:
-    from bookbuild.pdf_chunks import without_numbers
+    from bookbuild.pdf_chunks import shown_numbers, without_numbers
     from bookbuild.pdf_numbers import changes
-    from bookbuild.pdf_chunks import shown_numbers
 
     old_html = chunk("00", start=11)
     old = laid_out(base_book, old_html)
